@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"strconv"
 	"strings"
+
+	"github.com/idphoto/idphoto/internal/spec"
 )
 
 // Kind is the shape of a background.
@@ -23,41 +25,22 @@ type Background struct {
 	From, To color.NRGBA
 }
 
-// Colours in circulation for ID photos (see shared/data/spec-facts.md). light-blue has
-// no official value: it is the lighter blue studios use for exam photos.
-var named = map[string]string{
-	"white":      "#FFFFFF",
-	"blue":       "#438EDB",
-	"light-blue": "#8EB7E8",
-	"red":        "#D74532",
-	"dark-blue":  "#4B6190",
-	"light-grey": "#F2F0F0",
-	"light-gray": "#F2F0F0",
-	"grey":       "#C8C8C8",
-	"gray":       "#C8C8C8",
-}
-
-// Names lists the named colours.
-func Names() []string {
-	return []string{"white", "blue", "light-blue", "red", "dark-blue", "light-grey", "grey"}
-}
-
 // ParseColor reads a named colour, #RGB or #RRGGBB (the # is optional).
 func ParseColor(s string) (color.NRGBA, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
-	if hex, ok := named[s]; ok {
-		s = hex
+	if c, err := spec.BackgroundColor(s); err == nil {
+		return c, nil // the catalogue's names and #RRGGBB
 	}
 	h := strings.TrimPrefix(s, "#")
 	if len(h) == 3 {
 		h = string([]byte{h[0], h[0], h[1], h[1], h[2], h[2]})
 	}
 	if len(h) != 6 {
-		return color.NRGBA{}, fmt.Errorf("unknown colour %q: use a name (%s) or #RRGGBB", s, strings.Join(Names(), ", "))
+		return color.NRGBA{}, fmt.Errorf("unknown colour %q: use a name (%s) or #RRGGBB", s, strings.Join(spec.BackgroundNames(), ", "))
 	}
 	v, err := strconv.ParseUint(h, 16, 32)
 	if err != nil {
-		return color.NRGBA{}, fmt.Errorf("unknown colour %q: use a name (%s) or #RRGGBB", s, strings.Join(Names(), ", "))
+		return color.NRGBA{}, fmt.Errorf("unknown colour %q: use a name (%s) or #RRGGBB", s, strings.Join(spec.BackgroundNames(), ", "))
 	}
 	return color.NRGBA{R: uint8(v >> 16), G: uint8(v >> 8), B: uint8(v), A: 255}, nil
 }
