@@ -1,0 +1,197 @@
+package imageio
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"io"
+	"os"
+
+	"github.com/gen2brain/heic"
+	"golang.org/x/image/webp"
+)
+
+// sniffWindow is how much of the file Decode gives to Sniff: enough for an
+// ftyp box with a long list of compatible brands.
+const sniffWindow = 4096
+
+// Decode reads one image from r, treating it as hostile.
+//
+// It reads at most lim.MaxBytes+1 bytes (more is ErrTooLarge), finds the
+// format from magic bytes, reads the dimensions from the header and refuses
+// more than lim.MaxPixels before decoding, then decodes and applies the EXIF
+// orientation. Errors wrap the package's sentinels; the decoders of other
+// packages are guarded so that a panic in them becomes ErrCorrupt.
+//
+// The image type depends on the format (often *image.YCbCr); an image that
+// had to be turned is an *image.NRGBA. Use ToNRGBA for one type.
+func Decode(r io.Reader, lim Limits) (image.Image, Info, error) {
+	lim = lim.orDefault()
+	data, err := readCapped(r, lim.MaxBytes)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	format, err := Sniff(data[:min(len(data), sniffWindow)])
+	if err != nil {
+		return nil, Info{}, err
+	}
+
+	cfg, err := guard(format, func() (image.Config, error) { return decodeConfig(format, data) })
+	if err != nil {
+		return nil, Info{}, err
+	}
+	if err := checkPixels(cfg.Width, cfg.Height, lim.MaxPixels); err != nil {
+		return nil, Info{}, err
+	}
+
+	img, err := guard(format, func() (image.Image, error) { return decodeImage(format, data) })
+	if de := (*DecodeError)(nil); errors.As(err, &de) && looksTruncated(format, data) {
+		de.Kind = ErrTruncated
+	}
+	if err != nil {
+		return nil, Info{}, err
+	}
+	// The header and the pixels could disagree in a crafted file; the
+	// pixels are what the rest of the pipeline sees.
+	b := img.Bounds()
+	if err := checkPixels(b.Dx(), b.Dy(), lim.MaxPixels); err != nil {
+		return nil, Info{}, err
+	}
+
+	info := Info{Format: format, Width: b.Dx(), Height: b.Dy(), Orientation: 1}
+	if format != FormatHEIC {
+		info.Orientation = ReadOrientation(data)
+	}
+	if info.Orientation > 1 {
+		img = orient(ToNRGBA(img), info.Orientation)
+		info.Width, info.Height = img.Bounds().Dx(), img.Bounds().Dy()
+	}
+	return img, info, nil
+}
+
+// readCapped reads all of r but refuses more than limit bytes.
+func readCapped(r io.Reader, limit int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := sizeOf(r); n > limit {
+		return nil, &TooLargeError{Size: n, Limit: limit}
+	} else if n > 0 {
+		buf.Grow(int(n))
+	}
+	n, err := buf.ReadFrom(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("imageio: read upload: %w", err)
+	}
+	if n > limit {
+		// Say how large only when the reader knows; never drain the rest.
+		size := sizeOf(r)
+		if size > 0 {
+			size += n
+		}
+		return nil, &TooLargeError{Size: size, Limit: limit}
+	}
+	if n == 0 {
+		return nil, ErrEmpty
+	}
+	return buf.Bytes(), nil
+}
+
+// sizeOf returns how many bytes are left in readers that know it (files,
+// byte and string readers), or 0. It lets ErrTooLarge say how large the file
+// is and refuse it before reading.
+func sizeOf(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case *os.File:
+		st, err := v.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return 0
+		}
+		pos, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return 0
+		}
+		return st.Size() - pos
+	}
+	return 0
+}
+
+func checkPixels(w, h int, limit int64) error {
+	if w <= 0 || h <= 0 {
+		return &DecodeError{Kind: ErrCorrupt, Cause: errors.New("image has no pixels")}
+	}
+	if int64(w)*int64(h) > limit {
+		return &TooManyPixelsError{Width: w, Height: h, Limit: limit}
+	}
+	return nil
+}
+
+func decodeConfig(f Format, data []byte) (image.Config, error) {
+	r := bytes.NewReader(data)
+	switch f {
+	case FormatJPEG:
+		return jpeg.DecodeConfig(r)
+	case FormatPNG:
+		return png.DecodeConfig(r)
+	case FormatWebP:
+		return webp.DecodeConfig(r)
+	case FormatHEIC:
+		return heic.DecodeConfig(r)
+	}
+	return image.Config{}, ErrNotImage
+}
+
+func decodeImage(f Format, data []byte) (image.Image, error) {
+	r := bytes.NewReader(data)
+	switch f {
+	case FormatJPEG:
+		return jpeg.Decode(r)
+	case FormatPNG:
+		return png.Decode(r)
+	case FormatWebP:
+		return webp.Decode(r)
+	case FormatHEIC:
+		return heic.Decode(r)
+	}
+	return nil, ErrNotImage
+}
+
+// guard runs a decoder of another package, turning its errors into
+// DecodeError and its panics into ErrCorrupt.
+func guard[T any](f Format, fn func() (T, error)) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			v, err = zero, &DecodeError{Kind: ErrCorrupt, Format: f, Cause: fmt.Errorf("decoder panic: %v", p)}
+		}
+	}()
+	v, err = fn()
+	if err != nil {
+		kind := ErrCorrupt
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			kind = ErrTruncated
+		}
+		return v, &DecodeError{Kind: kind, Format: f, Cause: err}
+	}
+	return v, nil
+}
+
+// looksTruncated reports whether a file that failed to decode lacks the end
+// its format requires. Decoders report a cut-off file in their own words
+// ("short Huffman data", "not enough pixel data"); the structure says it
+// plainly.
+func looksTruncated(f Format, data []byte) bool {
+	switch f {
+	case FormatJPEG:
+		return !bytes.HasSuffix(bytes.TrimRight(data, "\x00"), []byte{0xFF, 0xD9})
+	case FormatPNG:
+		return !bytes.Contains(data[max(0, len(data)-64):], []byte("IEND"))
+	case FormatWebP:
+		return len(data) >= 8 && uint64(binary.LittleEndian.Uint32(data[4:8]))+8 > uint64(len(data))
+	}
+	return false
+}

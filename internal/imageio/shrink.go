@@ -1,0 +1,108 @@
+package imageio
+
+import (
+	"image"
+	"math"
+)
+
+// Shrink scales img down so that its longer side is at most maxSide,
+// averaging the area each new pixel covers (a box filter, exact for
+// fractional ratios). It returns img itself when it is small enough already
+// or maxSide is not positive. Colours are averaged weighted by alpha, so
+// transparent pixels do not darken edges.
+func Shrink(img *image.NRGBA, maxSide int) *image.NRGBA {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	if maxSide <= 0 || (w <= maxSide && h <= maxSide) {
+		return img
+	}
+	dw, dh := maxSide, maxSide
+	if w >= h {
+		dh = max(1, int(math.Round(float64(h)*float64(maxSide)/float64(w))))
+	} else {
+		dw = max(1, int(math.Round(float64(w)*float64(maxSide)/float64(h))))
+	}
+	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
+	cols := boxWeights(w, dw)
+	rows := boxWeights(h, dh)
+
+	// One source row reduced to the new width (premultiplied), and the sum
+	// of such rows for the output row being built.
+	line := make([]float32, 4*dw)
+	acc := make([]float32, 4*dw)
+	for dy, taps := range rows {
+		clear(acc)
+		for _, t := range taps {
+			reduceRow(line, img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+t.src):], cols)
+			for i, v := range line {
+				acc[i] += v * t.weight
+			}
+		}
+		out := dst.Pix[dy*dst.Stride : dy*dst.Stride+4*dw]
+		for i := 0; i < len(out); i += 4 {
+			a := acc[i+3]
+			if a < 0.5/255 {
+				out[i], out[i+1], out[i+2], out[i+3] = 0, 0, 0, 0
+				continue
+			}
+			k := 1 / a
+			out[i] = toByte(acc[i] * k)
+			out[i+1] = toByte(acc[i+1] * k)
+			out[i+2] = toByte(acc[i+2] * k)
+			out[i+3] = toByte(a * 255)
+		}
+	}
+	return dst
+}
+
+// reduceRow box-filters one row of NRGBA pixels into line, premultiplying
+// colour by alpha (alpha in 0-1, colour in 0-255).
+func reduceRow(line []float32, src []uint8, cols [][]tap) {
+	for dx, taps := range cols {
+		var r, g, b, a float32
+		for _, t := range taps {
+			p := src[4*t.src : 4*t.src+4]
+			wa := t.weight * float32(p[3]) * (1.0 / 255)
+			r += wa * float32(p[0])
+			g += wa * float32(p[1])
+			b += wa * float32(p[2])
+			a += wa
+		}
+		line[4*dx], line[4*dx+1], line[4*dx+2], line[4*dx+3] = r, g, b, a
+	}
+}
+
+type tap struct {
+	src    int
+	weight float32
+}
+
+// boxWeights maps each of n output cells to the input cells it covers, with
+// the covered fraction of each, normalised so that every cell's weights sum
+// to one.
+func boxWeights(from, to int) [][]tap {
+	scale := float64(from) / float64(to)
+	all := make([]tap, 0, from+2*to)
+	out := make([][]tap, to)
+	for d := range out {
+		lo, hi := float64(d)*scale, float64(d+1)*scale
+		start := len(all)
+		for s := int(lo); s < from && float64(s) < hi; s++ {
+			cover := math.Min(hi, float64(s+1)) - math.Max(lo, float64(s))
+			if cover > 1e-9 {
+				all = append(all, tap{src: s, weight: float32(cover / scale)})
+			}
+		}
+		out[d] = all[start:len(all):len(all)]
+	}
+	return out
+}
+
+func toByte(v float32) uint8 {
+	switch {
+	case v <= 0:
+		return 0
+	case v >= 255:
+		return 255
+	}
+	return uint8(v + 0.5)
+}
