@@ -71,8 +71,12 @@ func TestCatalogEntries(t *testing.T) {
 func TestHeadBandsSatisfiable(t *testing.T) {
 	for _, s := range load(t).All() {
 		h := s.Head
+		height := h.Height
+		if !height.Set() { // scaled by face width: any real head height
+			height = spec.Range{Min: 0.5, Max: 0.95}
+		}
 		found := false
-		for ht := h.Height.Min; ht <= h.Height.Max+1e-9 && !found; ht += 0.001 {
+		for ht := height.Min; ht <= height.Max+1e-9 && !found; ht += 0.001 {
 			for c := 0.0; c <= 1-ht && !found; c += 0.001 {
 				eye := 1 - c - 0.45*ht
 				chin := 1 - c - ht
@@ -82,7 +86,7 @@ func TestHeadBandsSatisfiable(t *testing.T) {
 		if !found {
 			t.Errorf("%s: no head height in %v places crown and eyes inside their bands", s.ID, h.Height)
 		}
-		if !h.Height.Set() || !h.CenterX.Set() || !(h.CrownTop.Set() || h.EyeFromBottom.Set()) {
+		if !(h.Height.Set() || h.FaceWidth.Set()) || !h.CenterX.Set() || !(h.CrownTop.Set() || h.EyeFromBottom.Set()) {
 			t.Errorf("%s: placer has no target", s.ID)
 		}
 	}
@@ -298,7 +302,7 @@ func TestParse(t *testing.T) {
 		{"NaN-free bands only", []byte(`{"version":1,"specs":[{"id":"a","head":{"height":{"min":NaN}}}]}`), "parse catalogue"},
 		{"band ≥ 1", doc(t, withHead("height", map[string]float64{"min": 0.6, "max": 1})), "0 < min <= max < 1"},
 		{"band inverted", doc(t, withHead("center_x", map[string]float64{"min": 0.6, "max": 0.4})), "0 < min <= max < 1"},
-		{"no height band", doc(t, withHead("height", map[string]float64{})), "height band missing"},
+		{"no height band", doc(t, withHead("height", map[string]float64{})), "height or face_width band"},
 		{"no target", doc(t, withHead("crown_top", map[string]float64{})), "crown_top or eye_from_bottom"},
 		{"unsatisfiable", doc(t, withHead("eye_from_bottom", map[string]float64{"min": 0.1, "max": 0.2})), "cannot all hold"},
 		{"unknown field", []byte(`{"version":1,"specs":[{"idd":"x"}]}`), "unknown field"},

@@ -162,8 +162,8 @@ func (h Head) validate() error {
 		}
 	}
 	switch {
-	case !h.Height.Set():
-		return errors.New("head height band missing")
+	case !h.Height.Set() && !h.FaceWidth.Set():
+		return errors.New("head needs a height or face_width band")
 	case !h.CrownTop.Set() && !h.EyeFromBottom.Set():
 		return errors.New("head needs a crown_top or eye_from_bottom band")
 	case !h.CenterX.Set():
@@ -176,11 +176,16 @@ func (h Head) validate() error {
 
 // Feasible reports whether some head height in the Height band, with the crown in the
 // CrownTop band, puts a typical head's eye line and chin inside their bands and the
-// whole head inside the photo. Its crown-to-eye distance is 0.45 of its height.
+// whole head inside the photo. Its crown-to-eye distance is 0.45 of its height. A spec
+// without a Height band (scaled by face width) is tried over heights 0.5-0.95.
 func (h Head) Feasible() bool {
 	const steps = 200
+	height := h.Height
+	if !height.Set() {
+		height = Range{Min: 0.5, Max: 0.95} // the face width sets the scale instead
+	}
 	for i := 0; i <= steps; i++ {
-		ht := h.Height.Min + (h.Height.Max-h.Height.Min)*float64(i)/steps
+		ht := height.Min + (height.Max-height.Min)*float64(i)/steps
 		cLo, cHi := 0.0, 1-ht
 		if h.CrownTop.Set() {
 			cLo, cHi = max(cLo, h.CrownTop.Min), min(cHi, h.CrownTop.Max)

@@ -1,0 +1,95 @@
+// Command idphoto makes ID photos on your own machine and runs the idphoto service.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `idphoto: compliant ID photos from a selfie, made on your own machine.
+
+Usage:
+  idphoto make PHOTO... --spec ID [--bg COLOUR] [-o FILE | --out-dir DIR] [--sheet PAPER]
+  idphoto specs [--json] [--group GROUP]     the catalogue of photo specs
+  idphoto sheet PHOTO... --spec ID[,ID] --paper PAPER -o FILE
+  idphoto models pull|list                    the optional neural models (ONNX Runtime, BlazeFace, IS-Net)
+  idphoto bench DIR [--spec ID] [--megapixels N]
+  idphoto version
+
+Run 'idphoto COMMAND -h' for a command's flags.
+`
+
+// exit codes
+const (
+	exitOK      = 0
+	exitFailed  = 1 // some photo could not be made
+	exitUsage   = 2
+	exitRuntime = 3 // the program itself could not run (models, files)
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
+		"make":   cmdMake,
+		"specs":  cmdSpecs,
+		"sheet":  cmdSheet,
+		"models": cmdModels,
+		"bench":  cmdBench,
+		"version": func(context.Context, []string, io.Writer, io.Writer) error {
+			fmt.Fprintln(stdout, "idphoto", version)
+			return nil
+		},
+	}
+	name := args[0]
+	if name == "-h" || name == "--help" || name == "help" {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	cmd, ok := cmds[name]
+	if !ok {
+		fmt.Fprintf(stderr, "idphoto: unknown command %q\n\n%s", name, usage)
+		return exitUsage
+	}
+	err := cmd(ctx, args[1:], stdout, stderr)
+	var ue usageError
+	var fe failedError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "idphoto %s: %s\n", name, ue.msg)
+		return exitUsage
+	case errors.As(err, &fe):
+		return exitFailed // each failure has been printed already
+	default:
+		fmt.Fprintf(stderr, "idphoto %s: %s\n", name, err)
+		return exitRuntime
+	}
+}
+
+// failedError says some photos failed; their lines have been printed.
+type failedError struct{ n int }
+
+func (e failedError) Error() string { return fmt.Sprintf("%d photos failed", e.n) }
+
+var version = "dev"
