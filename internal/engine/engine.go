@@ -98,12 +98,18 @@ func openNeural(o Options, cfg pipeline.Config, paths models.Paths) (e *Engine, 
 		return nil, err
 	}
 	e.close = append(e.close, det.Close)
+	// BlazeFace's eye keypoints are a few pixels off, which is degrees of roll on a
+	// small face; pigo's pupil localiser puts them on the pupils.
+	pupils, err := face.NewPigo(face.PigoConfig{})
+	if err != nil {
+		return nil, err
+	}
 	m, err := isnet.New(rt, paths.ISNet, isnet.Config{Pool: o.Pool, WarmUp: o.WarmUp})
 	if err != nil {
 		return nil, err
 	}
 	e.close = append(e.close, m.Close)
-	if e.Engine, err = pipeline.New(cfg, det, m); err != nil {
+	if e.Engine, err = pipeline.New(cfg, face.PupilRefined(det, pupils), m); err != nil {
 		return nil, err
 	}
 	return e, nil

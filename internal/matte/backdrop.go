@@ -263,9 +263,6 @@ func fitWall(lp labPlanes, fx0, fy0, fx1, fy1 float64, cfg BackdropConfig) (wall
 	step := max(1, int(math.Sqrt(float64(w*h))/400)) // ~ a few thousand samples at most
 	var ss []sample
 	add := func(x, y int) {
-		if fx := float64(x); fx >= headX0 && fx <= headX1 {
-			return
-		}
 		i := y*w + x
 		ss = append(ss, sample{
 			u: float64(x) / float64(w), v: float64(y) / float64(h),
@@ -275,7 +272,10 @@ func fitWall(lp labPlanes, fx0, fy0, fx1, fy1 float64, cfg BackdropConfig) (wall
 	for y := 0; y < shoulders; y += step {
 		if y < strip {
 			for x := 0; x < w; x += step {
-				add(x, y)
+				// hair often reaches the top edge: leave out the head's columns there
+				if fx := float64(x); fx < headX0 || fx > headX1 {
+					add(x, y)
+				}
 			}
 			continue
 		}

@@ -215,7 +215,10 @@ func (e *Engine) measure(_ context.Context, st *run) error {
 	f := st.face
 	f.Chin = face.FindChin(st.work, f)
 	mid, roll := f.EyeMid(), f.Roll()
-	width := face.FaceWidth(st.work, f)
+	// On a face turned aside the eyes crowd together and the skin-based width, which
+	// is held near the eye distance, comes out too small; the detector's box is not
+	// fooled by the turn, and no face is narrower than 0.7 of it.
+	width := max(face.FaceWidth(st.work, f), 0.7*f.Box.Dx())
 	_, chinDown := geometry.Project(f.Chin, mid, roll)
 	// The crown is looked for within twice the eye-to-chin distance above the eyes:
 	// farther is a raised hand or a hat, not hair.

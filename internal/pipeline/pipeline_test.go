@@ -132,7 +132,11 @@ func checkPhoto(t *testing.T, det face.Detector, res *pipeline.Result, s spec.Sp
 	}
 	want, _ := compose.ParseColor(bg)
 	b := img.Bounds()
-	for _, p := range []image.Point{{b.Min.X + 1, b.Min.Y + 1}, {b.Max.X - 2, b.Min.Y + 1}} {
+	corners := []image.Point{{b.Min.X + 1, b.Min.Y + 1}, {b.Max.X - 2, b.Min.Y + 1}}
+	if res.Layout.CrownTop < 0 {
+		corners = nil // the spec cut the hair at the top: it may reach the corners
+	}
+	for _, p := range corners {
 		r, g, bl, _ := img.At(p.X, p.Y).RGBA()
 		if absd(uint8(r>>8), want.R) > 3 || absd(uint8(g>>8), want.G) > 3 || absd(uint8(bl>>8), want.B) > 3 {
 			t.Errorf("corner %v is %d,%d,%d, want %v within 3 levels", p, r>>8, g>>8, bl>>8, want)
