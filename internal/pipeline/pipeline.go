@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"time"
 
 	"github.com/idphoto/idphoto/internal/compose"
@@ -70,9 +71,9 @@ func New(cfg Config, det face.Detector, m matte.Matter) (*Engine, error) {
 		{"decode", e.decode},
 		{"detect", e.detect},
 		{"matte", e.matte},
-		{"refine", e.refine},
 		{"measure", e.measure},
 		{"fit", e.fit},
+		{"refine", e.refine},
 		{"compose", e.compose},
 		{"encode", e.encode},
 	}
@@ -205,10 +206,33 @@ func (e *Engine) matte(ctx context.Context, st *run) error {
 	return nil
 }
 
+// refine sharpens the matte's edge and estimates the foreground colours, only over
+// the part of the photo the finished photo is drawn from: on a phone photo that is a
+// fraction of the frame.
 func (e *Engine) refine(_ context.Context, st *run) error {
-	st.alpha = matte.Refine(st.work, st.alpha)
-	st.fg = matte.Foreground(st.work, st.alpha)
+	r := sourceRegion(st.place, refineMargin).Intersect(st.work.Rect)
+	if r.Empty() {
+		r = st.work.Rect
+	}
+	img := st.work.SubImage(r).(*image.NRGBA)
+	alpha := matte.Refine(img, st.alpha.SubImage(r).(*image.Gray))
+	st.fg = matte.Foreground(img, alpha)
 	return nil
+}
+
+// refineMargin covers the edge filters' reach, so the region's border doesn't show.
+const refineMargin = 24
+
+// sourceRegion is the source rectangle, grown by margin, that p draws the photo from.
+func sourceRegion(p geometry.Placement, margin int) image.Rectangle {
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for _, c := range [][2]float64{{0, 0}, {float64(p.Width), 0}, {0, float64(p.Height)}, {float64(p.Width), float64(p.Height)}} {
+		x, y := p.ToSource.Apply(c[0], c[1])
+		minX, minY = math.Min(minX, x), math.Min(minY, y)
+		maxX, maxY = math.Max(maxX, x), math.Max(maxY, y)
+	}
+	return image.Rect(int(math.Floor(minX))-margin, int(math.Floor(minY))-margin, int(math.Ceil(maxX))+margin, int(math.Ceil(maxY))+margin)
 }
 
 func (e *Engine) measure(_ context.Context, st *run) error {
