@@ -97,6 +97,15 @@ func unpremultiply(c, a uint8) uint8 {
 // color.YCbCrToRGB, inlined because the call per pixel dominates otherwise.
 // alpha is nil for opaque images.
 func yCbCrToNRGBA(dst *image.NRGBA, m *image.YCbCr, alpha []uint8, aStride int) {
+	w := m.Rect.Dx()
+	for y := 0; y < m.Rect.Dy(); y++ {
+		yCbCrRow(dst.Pix[y*dst.Stride:y*dst.Stride+4*w], m, alpha, aStride, y)
+	}
+}
+
+// yCbCrRow converts row y (counted from the top of m's bounds) into row, which
+// holds 4*width bytes.
+func yCbCrRow(row []uint8, m *image.YCbCr, alpha []uint8, aStride int, y int) {
 	b := m.Rect
 	// Chroma is subsampled by 1, 2 or 4: shifts, not divisions, in the loop.
 	// Shifting equals Go's division only for non-negative coordinates.
@@ -115,33 +124,31 @@ func yCbCrToNRGBA(dst *image.NRGBA, m *image.YCbCr, alpha []uint8, aStride int) 
 	}
 	w := b.Dx()
 	x0 := b.Min.X >> xs
-	for y := 0; y < b.Dy(); y++ {
-		sy := b.Min.Y + y
-		yRow := m.Y[y*m.YStride : y*m.YStride+w]
-		cBase := (sy>>ys - b.Min.Y>>ys) * m.CStride
-		cLen := (b.Max.X-1)>>xs - x0 + 1
-		cbRow := m.Cb[cBase : cBase+cLen]
-		crRow := m.Cr[cBase : cBase+cLen]
-		row := dst.Pix[y*dst.Stride : y*dst.Stride+4*w]
-		var aRow []uint8
-		if alpha != nil {
-			aRow = alpha[y*aStride : y*aStride+w]
+	sy := b.Min.Y + y
+	yRow := m.Y[y*m.YStride : y*m.YStride+w]
+	cBase := (sy>>ys - b.Min.Y>>ys) * m.CStride
+	cLen := (b.Max.X-1)>>xs - x0 + 1
+	cbRow := m.Cb[cBase : cBase+cLen]
+	crRow := m.Cr[cBase : cBase+cLen]
+	row = row[:4*w]
+	var aRow []uint8
+	if alpha != nil {
+		aRow = alpha[y*aStride : y*aStride+w]
+	}
+	for x, yv := range yRow {
+		ci := (b.Min.X+x)>>xs - x0
+		yy := int32(yv) * 0x10101
+		cb := int32(cbRow[ci]) - 128
+		cr := int32(crRow[ci]) - 128
+		a := uint8(0xFF)
+		if aRow != nil {
+			a = aRow[x]
 		}
-		for x, yv := range yRow {
-			ci := (b.Min.X+x)>>xs - x0
-			yy := int32(yv) * 0x10101
-			cb := int32(cbRow[ci]) - 128
-			cr := int32(crRow[ci]) - 128
-			a := uint8(0xFF)
-			if aRow != nil {
-				a = aRow[x]
-			}
-			p := row[4*x : 4*x+4 : 4*x+4]
-			p[0] = clamp16(yy + 91881*cr)
-			p[1] = clamp16(yy - 22554*cb - 46802*cr)
-			p[2] = clamp16(yy + 116130*cb)
-			p[3] = a
-		}
+		p := row[4*x : 4*x+4 : 4*x+4]
+		p[0] = clamp16(yy + 91881*cr)
+		p[1] = clamp16(yy - 22554*cb - 46802*cr)
+		p[2] = clamp16(yy + 116130*cb)
+		p[3] = a
 	}
 }
 

@@ -30,6 +30,35 @@ const sniffWindow = 4096
 // The image type depends on the format (often *image.YCbCr); an image that
 // had to be turned is an *image.NRGBA. Use ToNRGBA for one type.
 func Decode(r io.Reader, lim Limits) (image.Image, Info, error) {
+	img, info, err := decodeUpright(r, lim)
+	if err != nil || info.Orientation <= 1 {
+		return img, info, err
+	}
+	img = orient(ToNRGBA(img), info.Orientation)
+	info.Width, info.Height = img.Bounds().Dx(), img.Bounds().Dy()
+	return img, info, nil
+}
+
+// DecodeWork is Decode for the pipeline's working copy: it shrinks the photo so its
+// long side is at most maxSide while converting it, then applies the orientation to
+// the small copy. Info describes the photo as decoded, orientation applied.
+func DecodeWork(r io.Reader, lim Limits, maxSide int) (*image.NRGBA, Info, error) {
+	img, info, err := decodeUpright(r, lim)
+	if err != nil {
+		return nil, info, err
+	}
+	work := ShrinkImage(img, maxSide)
+	if info.Orientation > 1 {
+		work = orient(work, info.Orientation)
+		if info.Orientation >= 5 {
+			info.Width, info.Height = info.Height, info.Width
+		}
+	}
+	return work, info, nil
+}
+
+// decodeUpright does all of Decode but turning the image: Info.Orientation says how.
+func decodeUpright(r io.Reader, lim Limits) (image.Image, Info, error) {
 	lim = lim.orDefault()
 	data, err := readCapped(r, lim.MaxBytes)
 	if err != nil {
@@ -65,10 +94,6 @@ func Decode(r io.Reader, lim Limits) (image.Image, Info, error) {
 	info := Info{Format: format, Width: b.Dx(), Height: b.Dy(), Orientation: 1}
 	if format != FormatHEIC {
 		info.Orientation = ReadOrientation(data)
-	}
-	if info.Orientation > 1 {
-		img = orient(ToNRGBA(img), info.Orientation)
-		info.Width, info.Height = img.Bounds().Dx(), img.Bounds().Dy()
 	}
 	return img, info, nil
 }

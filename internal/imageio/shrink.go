@@ -15,6 +15,35 @@ func Shrink(img *image.NRGBA, maxSide int) *image.NRGBA {
 	if maxSide <= 0 || (w <= maxSide && h <= maxSide) {
 		return img
 	}
+	return shrinkRows(w, h, maxSide, func(y int) []uint8 {
+		return img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+y):]
+	})
+}
+
+// ShrinkImage is ToNRGBA and Shrink in one pass: a YCbCr photo (what JPEG decodes
+// to) is converted a row at a time as the box filter reads it, so a 12 MP photo is
+// never held twice at full size.
+func ShrinkImage(img image.Image, maxSide int) *image.NRGBA {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	m, ok := img.(*image.YCbCr)
+	if maxSide <= 0 || (w <= maxSide && h <= maxSide) || !ok || b.Min.X < 0 || b.Min.Y < 0 {
+		return Shrink(ToNRGBA(img), maxSide)
+	}
+	buf := make([]uint8, 4*w)
+	last := -1
+	return shrinkRows(w, h, maxSide, func(y int) []uint8 {
+		if y != last { // a boundary row is asked for twice in a row
+			yCbCrRow(buf, m, nil, 0, y)
+			last = y
+		}
+		return buf
+	})
+}
+
+// shrinkRows box-filters a w×h NRGBA raster, read a row at a time through row, to
+// at most maxSide on its long side.
+func shrinkRows(w, h, maxSide int, row func(y int) []uint8) *image.NRGBA {
 	dw, dh := maxSide, maxSide
 	if w >= h {
 		dh = max(1, int(math.Round(float64(h)*float64(maxSide)/float64(w))))
@@ -32,7 +61,7 @@ func Shrink(img *image.NRGBA, maxSide int) *image.NRGBA {
 	for dy, taps := range rows {
 		clear(acc)
 		for _, t := range taps {
-			reduceRow(line, img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+t.src):], cols)
+			reduceRow(line, row(t.src), cols)
 			for i, v := range line {
 				acc[i] += v * t.weight
 			}

@@ -168,13 +168,13 @@ func (e *Engine) Make(ctx context.Context, r io.Reader, req Request) (*Result, e
 }
 
 func (e *Engine) decode(_ context.Context, st *run) error {
-	img, info, err := imageio.Decode(st.in, e.cfg.Limits)
+	work, info, err := imageio.DecodeWork(st.in, e.cfg.Limits, e.cfg.WorkMaxSide)
 	if err != nil {
 		return err
 	}
 	st.info = info
 	st.res.Source = info
-	st.work = imageio.Shrink(imageio.ToNRGBA(img), e.cfg.WorkMaxSide)
+	st.work = work
 	return nil
 }
 
