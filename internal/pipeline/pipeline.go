@@ -27,8 +27,9 @@ import (
 // Config holds the engine's limits.
 type Config struct {
 	Limits imageio.Limits
-	// WorkMaxSide is the long side of the working copy that detection, matting and
-	// composition use; the source is shrunk to it once after decoding.
+	// WorkMaxSide caps the long side of the working copy that detection, matting and
+	// composition use; the source is shrunk once after decoding, to three times the
+	// finished photo's long side within [1024, WorkMaxSide].
 	WorkMaxSide int
 	// MaxRoll is the largest head roll, in degrees, that is straightened.
 	MaxRoll float64
@@ -168,7 +169,7 @@ func (e *Engine) Make(ctx context.Context, r io.Reader, req Request) (*Result, e
 }
 
 func (e *Engine) decode(_ context.Context, st *run) error {
-	work, info, err := imageio.DecodeWork(st.in, e.cfg.Limits, e.cfg.WorkMaxSide)
+	work, info, err := imageio.DecodeWork(st.in, e.cfg.Limits, e.workSide(st.req.Spec))
 	if err != nil {
 		return err
 	}
@@ -177,6 +178,17 @@ func (e *Engine) decode(_ context.Context, st *run) error {
 	st.work = work
 	return nil
 }
+
+// workSide is the long side of the working copy for spec s: a head in a selfie is a
+// third to a half of the frame and fills two thirds of an ID photo, so three times
+// the finished photo's long side keeps every detail it can show; the rest is work
+// for nothing.
+func (e *Engine) workSide(s spec.Spec) int {
+	return min(e.cfg.WorkMaxSide, max(minWorkSide, 3*max(s.WidthPx, s.HeightPx)))
+}
+
+// minWorkSide keeps enough of the photo for the detectors and the matte.
+const minWorkSide = 1024
 
 func (e *Engine) detect(ctx context.Context, st *run) error {
 	faces, err := e.det.Detect(ctx, st.work)
@@ -215,9 +227,45 @@ func (e *Engine) refine(_ context.Context, st *run) error {
 		r = st.work.Rect
 	}
 	img := st.work.SubImage(r).(*image.NRGBA)
-	alpha := matte.Refine(img, st.alpha.SubImage(r).(*image.Gray))
+	alpha := st.alpha.SubImage(r).(*image.Gray)
+	// When the photo is drawn from a region much larger than itself, the edge work
+	// is done at 1.5 times the finished photo's resolution: the same result for the
+	// finished photo at a fraction of the cost, and no aliasing when composing.
+	if f := maxOversample * st.place.Scale; f < 1 {
+		long := int(math.Round(f * float64(max(r.Dx(), r.Dy()))))
+		img = imageio.Shrink(img, long)
+		alpha = shrinkGray(alpha, long)
+		sx, sy := float64(img.Rect.Dx())/float64(r.Dx()), float64(img.Rect.Dy())/float64(r.Dy())
+		st.place.ToSource = st.place.ToSource.
+			Then(geometry.Translate(-float64(r.Min.X), -float64(r.Min.Y))).
+			Then(geometry.Affine{A: sx, E: sy})
+	}
+	alpha = matte.Refine(img, alpha)
 	st.fg = matte.Foreground(img, alpha)
 	return nil
+}
+
+// maxOversample is how much finer than the finished photo the edge work is done.
+const maxOversample = 1.5
+
+// shrinkGray box-filters a matte to at most maxSide on its long side, with the same
+// output size imageio.Shrink gives an image of the same size.
+func shrinkGray(a *image.Gray, maxSide int) *image.Gray {
+	w, h := a.Rect.Dx(), a.Rect.Dy()
+	tmp := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		src := a.Pix[a.PixOffset(a.Rect.Min.X, a.Rect.Min.Y+y):][:w]
+		dst := tmp.Pix[y*tmp.Stride:][:4*w]
+		for x, v := range src {
+			dst[4*x], dst[4*x+3] = v, 255
+		}
+	}
+	small := imageio.Shrink(tmp, maxSide)
+	out := image.NewGray(small.Rect)
+	for i := range out.Pix {
+		out.Pix[i] = small.Pix[4*i]
+	}
+	return out
 }
 
 // refineMargin covers the edge filters' reach, so the region's border doesn't show.
