@@ -141,6 +141,10 @@ func Fit(h Head, s spec.Spec) (Placement, error) {
 	}, nil
 }
 
+// defaultCrownMargin is the space above the hair, as a fraction of the photo's
+// height, for specs whose rules don't say: ICAO-style photos leave 3-5 mm of 45.
+const defaultCrownMargin = 0.08
+
 // placeEyes chooses the eye line's row for scale k: inside every vertical band when
 // they overlap, else where the weighted violation is least. It returns the row and
 // the violation cost (0 when all bands hold).
@@ -172,8 +176,9 @@ func placeEyes(k float64, h Head, b spec.Head, W, H, crownW, heightW float64) (f
 		cost += weightHard * outside(k*h.FaceWidth/W, b.FaceWidth.Min, b.FaceWidth.Max)
 	}
 
-	// Candidate rows: the middle of the first band (crown, or eye line when there is
-	// no crown band), then every interval end; pick the cheapest.
+	// Candidate rows: the one that puts the crown in the middle of its band (or, for
+	// specs without a crown band, the margin studios leave above the hair), then
+	// every interval end; pick the cheapest, and among equals the nearest to that.
 	eval := func(y float64) float64 {
 		c := 0.0
 		for _, v := range ivs {
@@ -181,12 +186,11 @@ func placeEyes(k float64, h Head, b spec.Head, W, H, crownW, heightW float64) (f
 		}
 		return c
 	}
-	target := H * 0.45
+	crown := defaultCrownMargin
 	if b.CrownTop.Set() {
-		target = H*b.CrownTop.Mid() + k*h.CrownUp
-	} else if b.EyeFromBottom.Set() {
-		target = H * (1 - b.EyeFromBottom.Mid())
+		crown = b.CrownTop.Mid()
 	}
+	target := H*crown + k*h.CrownUp
 	bestY, bestC := target, eval(target)
 	for _, v := range ivs {
 		for _, y := range []float64{v.lo, v.hi, clamp(target, v.lo, v.hi)} {

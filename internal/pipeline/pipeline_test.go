@@ -68,7 +68,7 @@ func makePhoto(t testing.TB, e *engine.Engine, file string, s spec.Spec, bg stri
 
 // measured is the head on a finished photo, measured afresh on its pixels.
 type measured struct {
-	roll, eyeFromBottom, centerX, crownTop, faceWidthEyes float64
+	roll, eyeFromBottom, centerX, crownTop, height float64
 }
 
 // measure finds the face on the finished photo with det and the crown as the first row,
@@ -94,11 +94,13 @@ func measure(t *testing.T, det face.Detector, img *image.NRGBA, bg color.NRGBA) 
 			}
 		}
 	}
+	chin := face.FindChin(img, f)
 	return measured{
 		roll:          f.Roll(),
 		eyeFromBottom: (H - mid.Y) / H,
 		centerX:       mid.X / W,
 		crownTop:      float64(crown) / H,
+		height:        (chin.Y - float64(crown)) / H,
 	}
 }
 
@@ -157,6 +159,10 @@ func checkPhoto(t *testing.T, det face.Detector, res *pipeline.Result, s spec.Sp
 	}
 	if h.CrownTop.Set() && !h.EyeWins && (m.crownTop < h.CrownTop.Min-tol || m.crownTop > h.CrownTop.Max+tol) {
 		t.Errorf("crown %.3f from the top, band %v", m.crownTop, h.CrownTop)
+	}
+	// the chin is found on the pixels by a jaw-edge search: a little more slack
+	if h.Height.Set() && !h.EyeWins && (m.height < h.Height.Min-2*tol || m.height > h.Height.Max+2*tol) {
+		t.Errorf("head height %.3f, band %v", m.height, h.Height)
 	}
 	t.Logf("layout %+v; measured %+v; %d bytes q%d", res.Layout, m, len(res.File), res.Quality)
 }
@@ -288,5 +294,37 @@ func BenchmarkMakePure(b *testing.B) {
 		if _, err := e.Make(context.Background(), bytes.NewReader(data), pipeline.Request{Spec: s, Background: bg}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestEverySpec makes a photo for every spec in the catalogue: exact pixels and DPI,
+// the file inside the spec's KB range, and the head inside every band the placer
+// reports on.
+func TestEverySpec(t *testing.T) {
+	e := openEngine(t, engine.Pure)
+	cat, err := spec.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cat.All() {
+		t.Run(s.ID, func(t *testing.T) {
+			res, err := makePhoto(t, e, testdata(t, "portraits", "hivision-test3.jpg"), s, s.Backgrounds[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Image.Rect.Size(); got.X != s.WidthPx || got.Y != s.HeightPx {
+				t.Errorf("size %v", got)
+			}
+			if dpi, err := imageio.ReadDPI(res.File); err != nil || dpi != s.DPI {
+				t.Errorf("DPI %d %v", dpi, err)
+			}
+			kb := float64(len(res.File)) / 1024
+			if (s.MinKB > 0 && kb < float64(s.MinKB)) || (s.MaxKB > 0 && kb > float64(s.MaxKB)) {
+				t.Errorf("%.1f KB outside %d-%d", kb, s.MinKB, s.MaxKB)
+			}
+			if len(res.Misses) > 0 && !s.Head.EyeWins {
+				t.Errorf("outside the spec: %v", res.Misses)
+			}
+		})
 	}
 }
