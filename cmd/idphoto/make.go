@@ -131,7 +131,7 @@ func makeOne(ctx context.Context, eng *pipeline.Engine, file, dst string, s spec
 	line := reportLine(dst, s, res, time.Since(t0))
 	if paper.ID != "" {
 		sheetPath := strings.TrimSuffix(dst, filepath.Ext(dst)) + "-sheet-" + paper.ID + ".jpg"
-		if err := writeSheet(sheetPath, paper, []sheet.Photo{{Img: res.Image, WidthMM: s.WidthMM, HeightMM: s.HeightMM}}); err != nil {
+		if err := writeSheet(sheetPath, sheet.DefaultOptions(paper), []sheet.Photo{{Img: res.Image, WidthMM: s.WidthMM, HeightMM: s.HeightMM}}); err != nil {
 			return "", err
 		}
 		line += "\n  sheet " + sheetPath
@@ -152,13 +152,13 @@ func reportLine(dst string, s spec.Spec, res *pipeline.Result, d time.Duration) 
 		100*l.Height, 100*l.CrownTop, 100*l.EyeFromBottom, 100*l.CenterX, d.Round(time.Millisecond))
 }
 
-func writeSheet(path string, paper sheet.Paper, photos []sheet.Photo) error {
-	img, _, err := sheet.Render(photos, sheet.Options{Paper: paper, GapMM: 2, MarginMM: 2, CropMarks: true})
+func writeSheet(path string, opt sheet.Options, photos []sheet.Photo) error {
+	img, _, err := sheet.Render(photos, opt)
 	if err != nil {
-		return err
+		return usageError{err.Error()}
 	}
 	var buf bytes.Buffer
-	if err := imageio.Encode(&buf, img, imageio.EncodeOptions{Format: imageio.FormatJPEG, Quality: 95, DPI: paper.DPI}); err != nil {
+	if err := imageio.Encode(&buf, img, imageio.EncodeOptions{Format: imageio.FormatJPEG, Quality: 95, DPI: opt.Paper.DPI}); err != nil {
 		return err
 	}
 	return writeFileAtomic(path, buf.Bytes())

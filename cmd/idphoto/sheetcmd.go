@@ -20,6 +20,10 @@ func cmdSheet(_ context.Context, args []string, stdout, _ io.Writer) error {
 	specs := fs.String("spec", "", "the spec of each photo, comma-separated in the same order (one spec serves all)")
 	paperID := fs.String("paper", "6in", "paper: 6in, 5in or a4")
 	out := fs.String("o", "", "output file (JPEG at the paper's DPI), required")
+	gap := fs.Float64("gap", 2, "gap between photos in mm")
+	margin := fs.Float64("margin", 2, "paper margin in mm")
+	marks := fs.Bool("marks", true, "draw crop marks")
+	copies := fs.Int("copies", 0, "copies of each photo (0: as many as fit)")
 	files, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		if errors.Is(err, errHelp) {
@@ -59,7 +63,8 @@ func cmdSheet(_ context.Context, args []string, stdout, _ io.Writer) error {
 		}
 		photos = append(photos, sheet.Photo{Img: img, WidthMM: s.WidthMM, HeightMM: s.HeightMM})
 	}
-	if err := writeSheet(*out, paper, photos); err != nil {
+	opt := sheet.Options{Paper: paper, GapMM: *gap, MarginMM: *margin, CropMarks: *marks, Copies: *copies}
+	if err := writeSheet(*out, opt, photos); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s  %s sheet\n", *out, paper.Name)
