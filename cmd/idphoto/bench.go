@@ -36,7 +36,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	mp := fs.Float64("megapixels", 0, "scale every photo to this many megapixels (re-encoded as JPEG) before the run, e.g. 12 for a phone photo")
 	repeat := fs.Int("repeat", 3, "runs over the whole folder")
 	eo := engineFlags(fs)
-	fs.IntVar(&eo.WarmUp, "warmup", 2, "warm-up runs of the neural matte at start (not timed)")
+	fs.IntVar(&eo.WarmUp, "warmup", eo.WarmUp, "warm-up runs of the neural matte at start (not timed)")
 	dirs, err := parseArgs(fs, args, stdout)
 	if err != nil {
 		if errors.Is(err, errHelp) {

@@ -80,6 +80,9 @@ func cmdMake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 	}
+	// A warm-up run costs what it saves: a command that makes a few photos and exits
+	// is faster without it.
+	eo.WarmUp = 0
 	eng, err := engine.Open(*eo, pipeline.DefaultConfig())
 	if err != nil {
 		return err

@@ -27,12 +27,13 @@ type Options struct {
 	ModelsDir string
 	Threads   int // ONNX Runtime threads per session
 	Pool      int // concurrent IS-Net sessions
-	WarmUp    int // IS-Net runs at start (the first runs are ~3x slower)
+	WarmUp    int // IS-Net runs at start (the first runs are ~3x slower); 0 for none
 }
 
-// DefaultOptions suit one photo at a time on a small machine.
+// DefaultOptions suit a long-running process on a small machine: two warm-up runs
+// at start, so the first users don't wait three times as long.
 func DefaultOptions() Options {
-	return Options{Kind: Auto, ModelsDir: models.DefaultDir(), Threads: 2, Pool: 1}
+	return Options{Kind: Auto, ModelsDir: models.DefaultDir(), Threads: 2, Pool: 1, WarmUp: 2}
 }
 
 // Engine is a pipeline and what must be closed with it.
@@ -104,7 +105,11 @@ func openNeural(o Options, cfg pipeline.Config, paths models.Paths) (e *Engine, 
 	if err != nil {
 		return nil, err
 	}
-	m, err := isnet.New(rt, paths.ISNet, isnet.Config{Pool: o.Pool, WarmUp: o.WarmUp})
+	warm := o.WarmUp
+	if warm == 0 {
+		warm = isnet.NoWarmUp
+	}
+	m, err := isnet.New(rt, paths.ISNet, isnet.Config{Pool: o.Pool, WarmUp: warm})
 	if err != nil {
 		return nil, err
 	}

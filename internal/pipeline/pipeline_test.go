@@ -28,7 +28,7 @@ func testdata(t testing.TB, parts ...string) string {
 func openEngine(t testing.TB, kind string) *engine.Engine {
 	t.Helper()
 	o := engine.DefaultOptions()
-	o.Kind = kind
+	o.Kind, o.WarmUp = kind, 0
 	e, err := engine.Open(o, pipeline.DefaultConfig())
 	if err != nil {
 		if kind == engine.Neural {

@@ -34,12 +34,16 @@ type Config struct {
 	// about 1 GB while running).
 	Pool int
 	// WarmUp is the number of runs at creation: the first runs are ~3x slower.
+	// NoWarmUp asks for none (a command that makes one photo and exits).
 	WarmUp int
 	// The crop, in face-box units: Above face heights above the box for hair, Width
 	// face widths wide centred on the face, Below face heights below the box (or to
 	// the image bottom).
 	Above, Width, Below float64
 }
+
+// NoWarmUp in Config.WarmUp skips the warm-up runs.
+const NoWarmUp = -1
 
 // DefaultConfig returns the defaults. The crop is 3 face widths wide rather than the
 // 2.5 an ID photo shows, so the shoulders' edge in the matte never falls inside a
@@ -53,8 +57,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Pool < 0 || c.Pool > 16:
 		return errors.New("isnet: pool must be in [0, 16]")
-	case c.WarmUp < 0 || c.WarmUp > 10:
-		return errors.New("isnet: warm-up runs must be in [0, 10]")
+	case c.WarmUp < NoWarmUp || c.WarmUp > 10:
+		return errors.New("isnet: warm-up runs must be in [0, 10], or NoWarmUp")
 	case c.Above < 0 || c.Above > 10, c.Width < 0 || c.Width > 20, c.Below < 0 || c.Below > 20:
 		return errors.New("isnet: crop factors out of range")
 	}
@@ -66,8 +70,11 @@ func (c Config) withDefaults() Config {
 	if c.Pool == 0 {
 		c.Pool = d.Pool
 	}
-	if c.WarmUp == 0 {
+	switch c.WarmUp {
+	case 0:
 		c.WarmUp = d.WarmUp
+	case NoWarmUp:
+		c.WarmUp = 0
 	}
 	if c.Above == 0 {
 		c.Above = d.Above
