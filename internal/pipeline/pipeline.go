@@ -240,7 +240,7 @@ func (e *Engine) refine(_ context.Context, st *run) error {
 			Then(geometry.Translate(-float64(r.Min.X), -float64(r.Min.Y))).
 			Then(geometry.Affine{A: sx, E: sy})
 	}
-	alpha = matte.Refine(img, alpha)
+	alpha = matte.Choke(matte.Refine(img, alpha), matte.DefaultChoke)
 	st.fg = matte.Foreground(img, alpha)
 	return nil
 }

