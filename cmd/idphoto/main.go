@@ -14,11 +14,14 @@ import (
 const usage = `idphoto: compliant ID photos from a selfie, made on your own machine.
 
 Usage:
-  idphoto make PHOTO... --spec ID [--bg COLOUR] [-o FILE | --out-dir DIR] [--sheet PAPER]
+  idphoto make PHOTO... --spec ID [--bg COLOUR] [-o FILE | --out-dir DIR] [--sheet PAPER] [--force]
+  idphoto check PHOTO --spec ID [--json] [--lang en|zh]   can this photo make a compliant ID photo, and why not
   idphoto specs [--json] [--group GROUP]     the catalogue of photo specs
   idphoto sheet PHOTO... --spec ID[,ID] --paper PAPER -o FILE
   idphoto models pull|list                    the optional neural models (ONNX Runtime, BlazeFace, IS-Net)
   idphoto bench DIR [--spec ID] [--megapixels N]
+  idphoto serve [--addr :8080] [--data ./data]   the service (API for the web page and mini-programs)
+  idphoto keygen -o FILE                      a new master key for serve
   idphoto version
 
 Run 'idphoto COMMAND -h' for a command's flags.
@@ -51,10 +54,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
 		"make":   cmdMake,
+		"check":  cmdCheck,
 		"specs":  cmdSpecs,
 		"sheet":  cmdSheet,
 		"models": cmdModels,
 		"bench":  cmdBench,
+		"serve":  cmdServe,
+		"keygen": cmdKeygen,
 		"version": func(context.Context, []string, io.Writer, io.Writer) error {
 			fmt.Fprintln(stdout, "idphoto", version)
 			return nil

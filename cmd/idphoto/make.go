@@ -35,6 +35,7 @@ func cmdMake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	out := fs.String("o", "", "output file (one photo only)")
 	outDir := fs.String("out-dir", "", "output folder (several photos)")
 	paper := fs.String("sheet", "", "also write a print sheet on this paper: 6in, 5in or a4")
+	force := fs.Bool("force", false, "make the photo even when the photo check fails, with the report beside it (PHOTO.report.json)")
 	eo := engineFlags(fs)
 	files, err := parseArgs(fs, args, stdout)
 	if err != nil {
@@ -100,7 +101,7 @@ func cmdMake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if dst == "" {
 			dst = outputName(file, *outDir, s.Format)
 		}
-		line, err := makeOne(ctx, eng.Engine, file, dst, s, bg, paperSpec)
+		line, err := makeOne(ctx, eng.Engine, file, dst, s, bg, paperSpec, *force)
 		progress.clear()
 		if err != nil {
 			failed++
@@ -117,7 +118,7 @@ func cmdMake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // makeOne makes one photo and returns its report line.
-func makeOne(ctx context.Context, eng *pipeline.Engine, file, dst string, s spec.Spec, bg compose.Background, paper sheet.Paper) (string, error) {
+func makeOne(ctx context.Context, eng *pipeline.Engine, file, dst string, s spec.Spec, bg compose.Background, paper sheet.Paper, force bool) (string, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return "", errors.New("cannot open: " + strings.TrimPrefix(err.Error(), "open "+file+": "))
@@ -125,6 +126,10 @@ func makeOne(ctx context.Context, eng *pipeline.Engine, file, dst string, s spec
 	defer f.Close()
 	t0 := time.Now()
 	res, err := eng.Make(ctx, f, pipeline.Request{Spec: s, Background: bg})
+	if err != nil {
+		return "", err
+	}
+	checked, err := checkGate(res.Report, dst, force)
 	if err != nil {
 		return "", err
 	}
@@ -145,7 +150,7 @@ func makeOne(ctx context.Context, eng *pipeline.Engine, file, dst string, s spec
 	for _, m := range res.Misses {
 		line += "\n  outside the spec: " + m
 	}
-	return line, nil
+	return line + checked, nil
 }
 
 func reportLine(dst string, s spec.Spec, res *pipeline.Result, d time.Duration) string {

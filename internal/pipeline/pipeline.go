@@ -77,6 +77,7 @@ func New(cfg Config, det face.Detector, m matte.Matter) (*Engine, error) {
 		{"refine", e.refine},
 		{"compose", e.compose},
 		{"encode", e.encode},
+		{"check", e.check},
 	}
 	return e, nil
 }
@@ -116,6 +117,8 @@ type Result struct {
 	Warnings []string
 	Timings  []Timing
 	Source   imageio.Info
+	// Report is the photo check: every rule, measured on the source and the result.
+	Report *CheckReport
 }
 
 // Total is the time all steps took.

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/idphoto/idphoto/internal/blob"
+	"github.com/idphoto/idphoto/internal/engine"
+	"github.com/idphoto/idphoto/internal/httpapi"
+	"github.com/idphoto/idphoto/internal/pipeline"
+	"github.com/idphoto/idphoto/internal/server"
+	"github.com/idphoto/idphoto/internal/spec"
+	"github.com/idphoto/idphoto/internal/store"
+	"github.com/idphoto/idphoto/internal/vault"
+)
+
+const serveHelp = `Usage: idphoto serve [flags]
+
+Runs the idphoto service: the JSON API (see api/openapi.yaml) behind the web page
+and the mini-programs. Everything is kept under --data: a SQLite database
+(idphoto.db) and a folder of encrypted blobs (blobs/). Photos and personal fields
+are encrypted with per-user keys wrapped by a master key, which serve refuses to
+run without:
+
+  idphoto keygen -o data/master.key
+  IDPHOTO_MASTER_KEY_FILE=data/master.key idphoto serve
+
+To rotate the master key, put a new key on the first line of the key file and keep
+the old one below it; serve re-wraps every user's key at start, after which the old
+line can be removed.
+
+Flags (each also read from the environment variable shown; a flag wins):
+`
+
+const noMasterKey = "no master key: make one with 'idphoto keygen -o data/master.key' and set IDPHOTO_MASTER_KEY_FILE=data/master.key (or IDPHOTO_MASTER_KEY to the key itself)"
+
+// envString and the others read a default from the environment.
+func envString(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	v, _ := strconv.ParseBool(os.Getenv(name))
+	return v
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	api := httpapi.DefaultConfig()
+	srv := server.DefaultConfig()
+	srv.Addr = envString("IDPHOTO_ADDR", srv.Addr)
+	fs.StringVar(&srv.Addr, "addr", srv.Addr, "address to listen on ($IDPHOTO_ADDR)")
+	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database and the encrypted blobs ($IDPHOTO_DATA)")
+	keyFile := fs.String("master-key-file", os.Getenv("IDPHOTO_MASTER_KEY_FILE"), "file of master keys, current first ($IDPHOTO_MASTER_KEY_FILE); or set $IDPHOTO_MASTER_KEY to the key")
+	fs.IntVar(&api.Workers, "workers", envInt("IDPHOTO_WORKERS", api.Workers), "photos made at once ($IDPHOTO_WORKERS)")
+	fs.IntVar(&api.Queue, "queue", envInt("IDPHOTO_QUEUE", api.Queue), "jobs that may wait before new ones get 429 ($IDPHOTO_QUEUE)")
+	maxMB := fs.Int("max-upload-mb", envInt("IDPHOTO_MAX_UPLOAD_MB", int(api.Limits.MaxBytes>>20)), "largest upload in MB ($IDPHOTO_MAX_UPLOAD_MB)")
+	fs.BoolVar(&api.UnlockAll, "unlock-all", envBool("IDPHOTO_UNLOCK_ALL"), "serve clean files without payment, until payments exist ($IDPHOTO_UNLOCK_ALL=1)")
+	logFormat := fs.String("log", envString("IDPHOTO_LOG", "json"), "log format: json or text ($IDPHOTO_LOG)")
+	eo := engineFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveHelp)
+		fs.PrintDefaults()
+	}
+	if pos, err := parseArgs(fs, args, stdout); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
+	} else if len(pos) > 0 {
+		return usageError{"serve takes no arguments"}
+	}
+	api.Limits.MaxBytes = int64(*maxMB) << 20
+
+	keyText := os.Getenv("IDPHOTO_MASTER_KEY")
+	if *keyFile != "" {
+		b, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return fmt.Errorf("master key file: %w", err)
+		}
+		keyText = string(b)
+	}
+	if keyText == "" {
+		return errors.New(noMasterKey)
+	}
+	masters, err := vault.ParseKeyring(keyText)
+	if err != nil {
+		return err
+	}
+
+	var h slog.Handler = slog.NewJSONHandler(stderr, nil)
+	if *logFormat == "text" {
+		h = slog.NewTextHandler(stderr, nil)
+	}
+	log := slog.New(server.NewRedacting(h))
+
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return err
+	}
+	scfg := store.DefaultConfig()
+	scfg.Path = filepath.Join(*data, "idphoto.db")
+	st, err := store.Open(ctx, scfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	v, err := vault.New(masters, st)
+	if err != nil {
+		return err
+	}
+	go func() { // rotation runs beside the service: old keys stay readable meanwhile
+		if n, err := v.Rotate(ctx); err != nil {
+			log.Error("master key rotation stopped", slog.String("error", err.Error()))
+		} else if n > 0 {
+			log.Info("master key rotation done: the older keys can be removed", slog.Int("rewrapped", n), slog.String("current", v.CurrentMasterID()))
+		}
+	}()
+	blobs, err := blob.NewLocal(filepath.Join(*data, "blobs"))
+	if err != nil {
+		return err
+	}
+	specs, err := spec.Load()
+	if err != nil {
+		return err
+	}
+	eng, err := engine.Open(*eo, pipeline.DefaultConfig())
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	a, err := httpapi.New(api, httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: eng, Specs: specs, Log: log})
+	if err != nil {
+		return err
+	}
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	s, err := server.New(srv, a.Handler(), log, a.Drain)
+	if err != nil {
+		return err
+	}
+	log.Info("idphoto serve", slog.String("engine", eng.Kind), slog.Int("workers", api.Workers), slog.Bool("unlock_all", api.UnlockAll),
+		slog.Duration("shutdown_timeout", srv.ShutdownTimeout), slog.String("version", version), slog.Time("started", time.Now()))
+	return s.Run(ctx, nil)
+}
+
+func cmdKeygen(_ context.Context, args []string, stdout, _ io.Writer) error {
+	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
+	out := fs.String("o", "", "write the key to this new file (mode 0600); without -o it is printed")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: idphoto keygen [-o FILE]\n\nMakes a new random 32-byte master key for 'idphoto serve', written in hex.\nKeep it apart from the data folder's backups: whoever holds both reads everything.\n\n")
+		fs.PrintDefaults()
+	}
+	if pos, err := parseArgs(fs, args, stdout); err != nil {
+		if errors.Is(err, errHelp) {
+			return nil
+		}
+		return err
+	} else if len(pos) > 0 {
+		return usageError{"keygen takes no arguments"}
+	}
+	key := vault.NewMasterKeyText() + "\n"
+	if *out == "" {
+		_, err := io.WriteString(stdout, key)
+		return err
+	}
+	if dir := filepath.Dir(*out); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("%w (a key file is never overwritten)", err)
+	}
+	if _, err := io.WriteString(f, key); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote a new master key to %s\n", *out)
+	return nil
+}

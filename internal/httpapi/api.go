@@ -1,0 +1,250 @@
+// Package httpapi is the JSON API of idphoto serve (prefix /api/v1): anonymous device
+// sessions, photo uploads, ID-photo jobs on a bounded worker pool, their reports,
+// watermarked previews and the clean files.
+//
+// Every route but the health checks and POST /sessions needs a bearer token; a user
+// reaches only their own photos and jobs, and another user's id answers 404 exactly
+// like an id that does not exist (promise S2). Photos, results and every personal
+// field are sealed with the user's data key before they are stored (S1). Face data
+// stays inside the pipeline run: the API stores and logs none of it (P3).
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/idphoto/idphoto/internal/blob"
+	"github.com/idphoto/idphoto/internal/imageio"
+	"github.com/idphoto/idphoto/internal/pipeline"
+	"github.com/idphoto/idphoto/internal/spec"
+	"github.com/idphoto/idphoto/internal/store"
+	"github.com/idphoto/idphoto/internal/vault"
+)
+
+// Config holds the API's limits.
+type Config struct {
+	// Limits bound each upload: bytes while reading, pixels from the header.
+	Limits imageio.Limits
+	// Uploads is how many uploads are read and checked at once; the others wait, so
+	// memory stays near Uploads × Limits.MaxBytes however many clients send at once.
+	Uploads int
+	// Workers process jobs; Queue is how many more jobs may wait before POST /jobs
+	// answers 429.
+	Workers, Queue int
+	// JobTimeout bounds one job's run.
+	JobTimeout time.Duration
+	// MaxAttempts is how many starts a job gets before a crash fails it for good.
+	MaxAttempts int
+	// SessionTTL is how long a session token lives.
+	SessionTTL time.Duration
+	// UnlockAll serves every clean file without payment (until payments exist).
+	UnlockAll bool
+}
+
+// DefaultConfig: 2 workers, 8 queued jobs, 20 MB uploads of up to 50 megapixels.
+func DefaultConfig() Config {
+	return Config{
+		Limits:      imageio.Limits{MaxBytes: 20 << 20, MaxPixels: 50_000_000},
+		Uploads:     4,
+		Workers:     2,
+		Queue:       8,
+		JobTimeout:  2 * time.Minute,
+		MaxAttempts: 3,
+		SessionTTL:  30 * 24 * time.Hour,
+	}
+}
+
+// Validate reports a config that can't work.
+func (c Config) Validate() error {
+	switch {
+	case c.Limits.MaxBytes <= 0 || c.Limits.MaxPixels <= 0:
+		return errors.New("httpapi: upload limits must be positive")
+	case c.Uploads < 1:
+		return errors.New("httpapi: at least 1 concurrent upload")
+	case c.Workers < 1:
+		return errors.New("httpapi: at least 1 worker")
+	case c.Queue < 0:
+		return errors.New("httpapi: negative queue")
+	case c.JobTimeout <= 0 || c.SessionTTL <= 0:
+		return errors.New("httpapi: timeouts must be positive")
+	case c.MaxAttempts < 1:
+		return errors.New("httpapi: at least 1 attempt per job")
+	}
+	return nil
+}
+
+// Maker makes ID photos: *pipeline.Engine, or a fake in tests.
+type Maker interface {
+	Make(ctx context.Context, r io.Reader, req pipeline.Request) (*pipeline.Result, error)
+}
+
+// Deps are what the API works with.
+type Deps struct {
+	Store  *store.Store
+	Vault  *vault.Vault
+	Blobs  blob.Store // sealed by the API with the vault
+	Engine Maker
+	Specs  *spec.Catalog
+	Log    *slog.Logger
+}
+
+// API is the handlers and the job workers.
+type API struct {
+	cfg     Config
+	store   *store.Store
+	vault   *vault.Vault
+	blobs   *blob.Sealed
+	engine  Maker
+	specs   *spec.Catalog
+	log     *slog.Logger
+	uploads chan struct{}
+	pool    *pool
+	hub     *hub
+	now     func() time.Time
+}
+
+// New builds the API; Start runs its workers.
+func New(cfg Config, d Deps) (*API, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if d.Store == nil || d.Vault == nil || d.Blobs == nil || d.Engine == nil || d.Specs == nil {
+		return nil, errors.New("httpapi: missing dependency")
+	}
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &API{
+		cfg: cfg, store: d.Store, vault: d.Vault, blobs: blob.NewSealed(d.Blobs, d.Vault),
+		engine: d.Engine, specs: d.Specs, log: d.Log,
+		uploads: make(chan struct{}, cfg.Uploads),
+		hub:     newHub(),
+		now:     time.Now,
+	}
+	a.pool = newPool(cfg.Workers, cfg.Queue, a.process)
+	return a, nil
+}
+
+// route is one line of the route table.
+type route struct {
+	method, path string
+	auth         bool
+	h            func(http.ResponseWriter, *http.Request, string) // user id when auth
+}
+
+// Prefix of the API's routes.
+const Prefix = "/api/v1"
+
+func (a *API) routes() []route {
+	return []route{
+		{"GET", "/healthz", false, a.healthz},
+		{"GET", "/readyz", false, a.readyz},
+		{"POST", Prefix + "/sessions", false, a.createSession},
+		{"POST", Prefix + "/photos", true, a.uploadPhoto},
+		{"POST", Prefix + "/jobs", true, a.createJob},
+		{"GET", Prefix + "/jobs/{id}", true, a.getJob},
+		{"GET", Prefix + "/jobs/{id}/events", true, a.jobEvents},
+		{"GET", Prefix + "/jobs/{id}/report", true, a.jobReport},
+		{"GET", Prefix + "/jobs/{id}/preview", true, a.jobPreview},
+		{"GET", Prefix + "/jobs/{id}/file", true, a.jobFile},
+	}
+}
+
+// Routes lists "METHOD /path" of every route, as registered.
+func (a *API) Routes() []string {
+	var out []string
+	for _, rt := range a.routes() {
+		out = append(out, rt.method+" "+rt.path)
+	}
+	return out
+}
+
+// Handler returns the routes on a mux; anything else is a JSON 404.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range a.routes() {
+		h := rt.h
+		if rt.auth {
+			mux.HandleFunc(rt.method+" "+rt.path, a.authenticated(h))
+		} else {
+			mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) { h(w, r, "") })
+		}
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// No route: the mux knows whether the path exists for another method (405,
+		// with Allow) or not at all (404); answer in the API's JSON either way.
+		probe := &statusProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			a.respondError(w, r, fail(CodeMethodNotAllowed, "method not allowed"))
+			return
+		}
+		a.respondError(w, r, fail(CodeNotFound, "no such route"))
+	})
+}
+
+// statusProbe keeps the status and headers of a response and drops its body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(code int)        { p.status = code }
+
+func (a *API) healthz(w http.ResponseWriter, _ *http.Request, _ string) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (a *API) readyz(w http.ResponseWriter, r *http.Request, _ string) {
+	if a.pool.stopped() {
+		a.respondError(w, r, fail(CodeUnavailable, "shutting down"))
+		return
+	}
+	if err := a.store.Ping(r.Context()); err != nil {
+		a.respondError(w, r, &apiError{Code: CodeUnavailable, Msg: "database unavailable", Err: err})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// Start re-queues the jobs a crash or a shutdown left behind and starts the workers.
+func (a *API) Start(ctx context.Context) error {
+	ids, err := a.store.RecoverJobs(ctx, a.cfg.MaxAttempts, CodeInternal)
+	if err != nil {
+		return err
+	}
+	a.pool.start()
+	if len(ids) > 0 {
+		a.log.Info("jobs re-queued", slog.Int("count", len(ids)))
+	}
+	go func() {
+		for _, id := range ids {
+			if !a.pool.submitWait(id) {
+				return // stopped: they stay queued in the database for the next start
+			}
+		}
+	}()
+	return nil
+}
+
+// Drain stops taking jobs and waits for the running ones; when ctx ends first, the
+// running jobs are cancelled and go back to the queue for the next start.
+func (a *API) Drain(ctx context.Context) error {
+	if err := a.pool.drain(ctx); err != nil {
+		return fmt.Errorf("httpapi: drain: %w", err)
+	}
+	return nil
+}
