@@ -5,8 +5,10 @@ go 1.26.8
 require (
 	github.com/esimov/pigo v1.4.6
 	github.com/gen2brain/heic v0.4.5
+	github.com/wechatpay-apiv3/wechatpay-go v0.2.21
 	github.com/yalue/onnxruntime_go v1.22.0
 	golang.org/x/image v0.33.0
+	modernc.org/sqlite v1.61.1
 )
 
 require (
@@ -17,10 +19,8 @@ require (
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/tetratelabs/wazero v1.9.0 // indirect
-	github.com/wechatpay-apiv3/wechatpay-go v0.2.21 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	modernc.org/libc v1.79.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.61.1 // indirect
 )
