@@ -106,3 +106,39 @@ func BenchmarkPrePost(b *testing.B) {
 		pasteMask(alpha, crop, mask)
 	}
 }
+
+// The direct sampler must agree with the generic scaler where both are plain
+// bilinear (an enlarged crop), and stay close when it shrinks.
+func TestInputTensorNRGBAMatchesGeneric(t *testing.T) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1500, 1100))
+	for i := range img.Pix {
+		img.Pix[i] = uint8((i*7)>>3 ^ i>>11)
+		if i%4 == 3 {
+			img.Pix[i] = 255
+		}
+	}
+	for _, crop := range []image.Rectangle{image.Rect(100, 50, 700, 900), image.Rect(0, 0, 1500, 1100)} {
+		fast := inputTensorNRGBA(img, crop)
+		slow := inputTensor(struct{ image.Image }{img}, crop) // not *image.NRGBA: generic path
+		var sum float64
+		for i := range fast {
+			sum += math.Abs(float64(fast[i] - slow[i]))
+		}
+		mean := sum / float64(len(fast)) * 256 // in 8-bit levels
+		limit := 1.0
+		if crop.Dx() > Size {
+			limit = 12 // the generic scaler widens its kernel when shrinking
+		}
+		if mean > limit {
+			t.Errorf("crop %v: mean difference %.2f levels", crop, mean)
+		}
+	}
+}
+
+func BenchmarkInputTensorNRGBA(b *testing.B) {
+	img := image.NewNRGBA(image.Rect(0, 0, 1200, 1600))
+	crop, _ := cropRect(img.Rect, hintBox(450, 400, 750, 750), DefaultConfig())
+	for b.Loop() {
+		inputTensor(img, crop)
+	}
+}
