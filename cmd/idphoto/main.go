@@ -22,6 +22,8 @@ Usage:
   idphoto bench DIR [--spec ID] [--megapixels N]
   idphoto serve [--addr :8080] [--data ./data]   the service (API for the web page and mini-programs)
   idphoto keygen -o FILE                      a new master key for serve
+  idphoto purge [--data DIR] [--dry-run]      run the retention sweep once
+  idphoto audit verify|reads [--data DIR]     check the audit log; whose data a staff member read
   idphoto version
 
 Run 'idphoto COMMAND -h' for a command's flags.
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"bench":  cmdBench,
 		"serve":  cmdServe,
 		"keygen": cmdKeygen,
+		"audit":  cmdAudit,
+		"purge":  cmdPurge,
 		"version": func(context.Context, []string, io.Writer, io.Writer) error {
 			fmt.Fprintln(stdout, "idphoto", version)
 			return nil

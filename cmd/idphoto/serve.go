@@ -76,6 +76,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&api.UnlockAll, "unlock-all", envBool("IDPHOTO_UNLOCK_ALL"), "serve clean files without payment, until payments exist ($IDPHOTO_UNLOCK_ALL=1)")
 	logFormat := fs.String("log", envString("IDPHOTO_LOG", "json"), "log format: json or text ($IDPHOTO_LOG)")
 	eo := engineFlags(fs)
+	ro := retentionFlags(fs)
+	po := paymentFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveHelp)
 		fs.PrintDefaults()
@@ -126,6 +128,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	// The ledger's key is held by no user, so deleting users never shreds it (O3).
+	ledgerVault, err := vault.New(masters, st.LedgerKeys())
+	if err != nil {
+		return err
+	}
+	pays, err := po.providers()
+	if err != nil {
+		return err
+	}
+	go func() {
+		if _, err := ledgerVault.Rotate(ctx); err != nil {
+			log.Error("ledger key rotation stopped", slog.String("error", err.Error()))
+		}
+	}()
 	go func() { // rotation runs beside the service: old keys stay readable meanwhile
 		if n, err := v.Rotate(ctx); err != nil {
 			log.Error("master key rotation stopped", slog.String("error", err.Error()))
@@ -146,8 +162,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer eng.Close()
-	a, err := httpapi.New(api, httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: eng, Specs: specs, Log: log})
+	a, err := httpapi.New(api, httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: eng, Specs: specs, Log: log,
+		Payments: pays, Ledger: ledgerVault})
 	if err != nil {
+		return err
+	}
+	if err := startSweeps(ctx, *ro, st, blobs, log); err != nil { // retention (R1, R7)
 		return err
 	}
 	if err := a.Start(ctx); err != nil {
@@ -158,6 +178,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	log.Info("idphoto serve", slog.String("engine", eng.Kind), slog.Int("workers", api.Workers), slog.Bool("unlock_all", api.UnlockAll),
+		slog.Any("payment_channels", channelNames(pays)), slog.Bool("sandbox_payments_no_money_moves", po.sandbox),
 		slog.Duration("shutdown_timeout", srv.ShutdownTimeout), slog.String("version", version), slog.Time("started", time.Now()))
 	return s.Run(ctx, nil)
 }

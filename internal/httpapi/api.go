@@ -20,7 +20,10 @@ import (
 
 	"github.com/idphoto/idphoto/internal/blob"
 	"github.com/idphoto/idphoto/internal/imageio"
+	"github.com/idphoto/idphoto/internal/order"
+	"github.com/idphoto/idphoto/internal/payment"
 	"github.com/idphoto/idphoto/internal/pipeline"
+	"github.com/idphoto/idphoto/internal/privacy"
 	"github.com/idphoto/idphoto/internal/spec"
 	"github.com/idphoto/idphoto/internal/store"
 	"github.com/idphoto/idphoto/internal/vault"
@@ -44,6 +47,8 @@ type Config struct {
 	SessionTTL time.Duration
 	// UnlockAll serves every clean file without payment (until payments exist).
 	UnlockAll bool
+	// Orders are the prices and the unpaid time of orders.
+	Orders order.Config
 }
 
 // DefaultConfig: 2 workers, 8 queued jobs, 20 MB uploads of up to 50 megapixels.
@@ -56,6 +61,7 @@ func DefaultConfig() Config {
 		JobTimeout:  2 * time.Minute,
 		MaxAttempts: 3,
 		SessionTTL:  30 * 24 * time.Hour,
+		Orders:      order.DefaultConfig(),
 	}
 }
 
@@ -75,7 +81,7 @@ func (c Config) Validate() error {
 	case c.MaxAttempts < 1:
 		return errors.New("httpapi: at least 1 attempt per job")
 	}
-	return nil
+	return c.Orders.Validate()
 }
 
 // Maker makes ID photos: *pipeline.Engine, or a fake in tests.
@@ -91,6 +97,12 @@ type Deps struct {
 	Engine Maker
 	Specs  *spec.Catalog
 	Log    *slog.Logger
+	// Payments are the enabled payment channels; Ledger is the ledger's vault
+	// (store.LedgerKeys), needed when any channel is enabled.
+	Payments []payment.Provider
+	Ledger   *vault.Vault
+	// Privacy carries out deletion, cancellation and export; nil: the default policy.
+	Privacy *privacy.Service
 }
 
 // API is the handlers and the job workers.
@@ -106,6 +118,9 @@ type API struct {
 	pool    *pool
 	hub     *hub
 	now     func() time.Time
+	pay     map[payment.Channel]payment.Provider
+	ledger  *vault.Vault
+	privacy *privacy.Service
 }
 
 // New builds the API; Start runs its workers.
@@ -127,6 +142,13 @@ func New(cfg Config, d Deps) (*API, error) {
 		now:     time.Now,
 	}
 	a.pool = newPool(cfg.Workers, cfg.Queue, a.process)
+	var err error
+	if a.privacy, err = newPrivacy(d); err != nil {
+		return nil, err
+	}
+	if err := a.setPayments(d.Payments, d.Ledger); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -152,6 +174,18 @@ func (a *API) routes() []route {
 		{"GET", Prefix + "/jobs/{id}/report", true, a.jobReport},
 		{"GET", Prefix + "/jobs/{id}/preview", true, a.jobPreview},
 		{"GET", Prefix + "/jobs/{id}/file", true, a.jobFile},
+		{"DELETE", Prefix + "/photos/{id}", true, a.deletePhoto},
+		{"DELETE", Prefix + "/me/photos", true, a.deleteAllPhotos},
+		{"POST", Prefix + "/me/cancel", true, a.cancelAccount},
+		{"POST", Prefix + "/me/export", true, a.createExport},
+		{"GET", Prefix + "/exports/{token}", false, a.getExport},
+		{"GET", Prefix + "/jobs/{id}/sheet", true, a.jobSheet},
+		{"POST", Prefix + "/orders", true, a.createOrder},
+		{"GET", Prefix + "/orders", true, a.listOrders},
+		{"GET", Prefix + "/orders/{id}", true, a.getOrder},
+		{"POST", Prefix + "/orders/{id}/pay", true, a.payOrder},
+		{"POST", Prefix + "/orders/{id}/refund", true, a.refundOrder},
+		{"POST", Prefix + "/pay/notify/{channel}", false, a.payNotify},
 	}
 }
 
@@ -160,6 +194,18 @@ func (a *API) Routes() []string {
 	var out []string
 	for _, rt := range a.routes() {
 		out = append(out, rt.method+" "+rt.path)
+	}
+	return out
+}
+
+// PublicRoutes lists the routes that take no session token (health, sessions, the
+// payment channels' notifications, one-time links), as Routes writes them.
+func (a *API) PublicRoutes() []string {
+	var out []string
+	for _, rt := range a.routes() {
+		if !rt.auth {
+			out = append(out, rt.method+" "+rt.path)
+		}
 	}
 	return out
 }

@@ -32,6 +32,15 @@ const (
 	CodeQueueFull        = "queue_full"         // 429, with Retry-After
 	CodeInternal         = "internal"           // 500
 	CodeUnavailable      = "unavailable"        // 503: shutting down, database down
+
+	// Orders and payments.
+	CodeBadOrder        = "bad_order"        // 400: items or mailing details refused
+	CodeUnknownChannel  = "unknown_channel"  // 400: a payment channel not enabled here
+	CodeUnknownPaper    = "unknown_paper"    // 400
+	CodePreviewRequired = "preview_required" // 409: order before the job's preview was shown
+	CodeOrderState      = "order_state"      // 409: the order cannot do that now (paid, expired…)
+	CodeRefundRefused   = "refund_refused"   // 422: the no-refund rule (O5)
+	CodeChannel         = "channel_error"    // 502: the payment channel failed or refused
 )
 
 var statusOf = map[string]int{
@@ -54,6 +63,13 @@ var statusOf = map[string]int{
 	CodeQueueFull:        http.StatusTooManyRequests,
 	CodeInternal:         http.StatusInternalServerError,
 	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeBadOrder:         http.StatusBadRequest,
+	CodeUnknownChannel:   http.StatusBadRequest,
+	CodeUnknownPaper:     http.StatusBadRequest,
+	CodePreviewRequired:  http.StatusConflict,
+	CodeOrderState:       http.StatusConflict,
+	CodeRefundRefused:    http.StatusUnprocessableEntity,
+	CodeChannel:          http.StatusBadGateway,
 }
 
 // Codes lists every error code the API answers with.

@@ -241,6 +241,13 @@ func (a *API) serveResult(w http.ResponseWriter, r *http.Request, user, name str
 		a.respondError(w, r, err)
 		return
 	}
+	if name == "preview" {
+		// Checkout needs this record, and it is why refunds are refused (O5).
+		if err := a.store.RecordPreview(r.Context(), user, j.ID, a.now()); err != nil {
+			a.respondError(w, r, err)
+			return
+		}
+	}
 	ct := http.DetectContentType(b)
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "private, no-store")

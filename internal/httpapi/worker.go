@@ -193,6 +193,10 @@ func (a *API) process(work context.Context, id string) {
 		a.log.Error("job failed", slog.String("job", id), slog.String("error", errText(err)))
 		err = a.fail(bg, j, rep, CodeInternal, "internal error")
 	}
+	if errors.Is(err, store.ErrNotFound) {
+		// The job was deleted while it ran (R3, R4): remove what it just wrote.
+		err = a.dropJobBlobs(bg, id)
+	}
 	if err != nil {
 		a.log.Error("job finish failed", slog.String("job", id), slog.String("error", errText(err)))
 	}

@@ -1,0 +1,308 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kinds of privacy request (R6).
+const (
+	RequestAccess       = "access"
+	RequestCorrection   = "correction"
+	RequestDeletion     = "deletion"
+	RequestCancellation = "cancellation"
+)
+
+// PrivacyRequest is one entry of the request log. Subject is the user's pseudonym:
+// the log outlives the account it was about.
+type PrivacyRequest struct {
+	ID         string
+	Subject    string
+	Kind       string
+	Scope      string // what the request covered ("photo", "photos", "account", "export"), no ids
+	ReceivedAt time.Time
+	DueAt      time.Time
+	DoneAt     time.Time // zero while open
+}
+
+// CreatePrivacyRequest logs a request as received.
+func (s *Store) CreatePrivacyRequest(ctx context.Context, r PrivacyRequest) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO privacy_requests (id, subject, kind, scope, received_at, due_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, r.ID, r.Subject, r.Kind, r.Scope, millis(r.ReceivedAt), millis(r.DueAt))
+	if err != nil {
+		return fmt.Errorf("store: create privacy request: %w", err)
+	}
+	return nil
+}
+
+// FinishPrivacyRequest records when a request was answered.
+func (s *Store) FinishPrivacyRequest(ctx context.Context, id string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, "UPDATE privacy_requests SET done_at = $1 WHERE id = $2 AND done_at IS NULL", millis(at), id)
+	return affected(res, err, "finish privacy request", id)
+}
+
+const requestColumns = "id, subject, kind, scope, received_at, due_at, done_at"
+
+func scanRequests(rows *sql.Rows, err error) ([]PrivacyRequest, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: privacy requests: %w", err)
+	}
+	defer rows.Close()
+	var out []PrivacyRequest
+	for rows.Next() {
+		var r PrivacyRequest
+		var received, due int64
+		var done sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Subject, &r.Kind, &r.Scope, &received, &due, &done); err != nil {
+			return nil, fmt.Errorf("store: privacy requests: %w", err)
+		}
+		r.ReceivedAt, r.DueAt = fromMillis(received), fromMillis(due)
+		if done.Valid {
+			r.DoneAt = fromMillis(done.Int64)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// PrivacyRequests lists a subject's requests, oldest first.
+func (s *Store) PrivacyRequests(ctx context.Context, subject string) ([]PrivacyRequest, error) {
+	return scanRequests(s.r.QueryContext(ctx, "SELECT "+requestColumns+" FROM privacy_requests WHERE subject = $1 ORDER BY received_at, id", subject))
+}
+
+// OpenPrivacyRequests lists the requests not answered yet, the soonest due first
+// (the operator's view; overdue ones are those due before now).
+func (s *Store) OpenPrivacyRequests(ctx context.Context) ([]PrivacyRequest, error) {
+	return scanRequests(s.r.QueryContext(ctx, "SELECT "+requestColumns+" FROM privacy_requests WHERE done_at IS NULL ORDER BY due_at, id"))
+}
+
+// LegalHold keeps a user's or a photo's data from the retention sweep.
+type LegalHold struct {
+	ID         string
+	Scope      string // "user" or "photo"
+	TargetID   string
+	Reason     string
+	CreatedAt  time.Time
+	ReleasedAt time.Time // zero while live
+}
+
+// CreateLegalHold adds a hold; the reason is required.
+func (s *Store) CreateLegalHold(ctx context.Context, h LegalHold) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO legal_holds (id, scope, target_id, reason, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		h.ID, h.Scope, h.TargetID, h.Reason, millis(h.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("store: create legal hold: %w", err)
+	}
+	return nil
+}
+
+// ReleaseLegalHold ends a hold.
+func (s *Store) ReleaseLegalHold(ctx context.Context, id string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, "UPDATE legal_holds SET released_at = $1 WHERE id = $2 AND released_at IS NULL", millis(at), id)
+	return affected(res, err, "release legal hold", id)
+}
+
+// LegalHolds lists the live holds.
+func (s *Store) LegalHolds(ctx context.Context) ([]LegalHold, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT id, scope, target_id, reason, created_at FROM legal_holds WHERE released_at IS NULL ORDER BY created_at, id")
+	if err != nil {
+		return nil, fmt.Errorf("store: legal holds: %w", err)
+	}
+	defer rows.Close()
+	var out []LegalHold
+	for rows.Next() {
+		var h LegalHold
+		var created int64
+		if err := rows.Scan(&h.ID, &h.Scope, &h.TargetID, &h.Reason, &created); err != nil {
+			return nil, fmt.Errorf("store: legal holds: %w", err)
+		}
+		h.CreatedAt = fromMillis(created)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// RecordRetentionRun keeps what a sweep did (counts as JSON, no personal data).
+func (s *Store) RecordRetentionRun(ctx context.Context, at time.Time, dryRun bool, counts string) error {
+	_, err := s.w.ExecContext(ctx, "INSERT INTO retention_runs (at, dry_run, counts) VALUES ($1, $2, $3)", millis(at), dryRun, counts)
+	if err != nil {
+		return fmt.Errorf("store: record retention run: %w", err)
+	}
+	return nil
+}
+
+const photoColumns = "id, user_id, blob_key, format, width, height, size_bytes, created_at"
+
+func scanPhotos(rows *sql.Rows, err error) ([]Photo, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: photos: %w", err)
+	}
+	defer rows.Close()
+	var out []Photo
+	for rows.Next() {
+		var p Photo
+		var created int64
+		if err := rows.Scan(&p.ID, &p.UserID, &p.BlobKey, &p.Format, &p.Width, &p.Height, &p.Bytes, &created); err != nil {
+			return nil, fmt.Errorf("store: photos: %w", err)
+		}
+		p.CreatedAt = fromMillis(created)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func scanJobs(rows *sql.Rows, err error) ([]Job, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: jobs: %w", err)
+	}
+	defer rows.Close()
+	var out []Job
+	for rows.Next() {
+		j, err := scanJob(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: jobs: %w", err)
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// UserPhotos lists all of a user's photos, oldest first.
+func (s *Store) UserPhotos(ctx context.Context, userID string) ([]Photo, error) {
+	return scanPhotos(s.r.QueryContext(ctx, "SELECT "+photoColumns+" FROM photos WHERE user_id = $1 ORDER BY created_at, id", userID))
+}
+
+// UserJobs lists all of a user's jobs, oldest first; photoID narrows them to one photo.
+func (s *Store) UserJobs(ctx context.Context, userID, photoID string) ([]Job, error) {
+	if photoID != "" {
+		return scanJobs(s.r.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE user_id = $1 AND photo_id = $2 ORDER BY created_at, id", userID, photoID))
+	}
+	return scanJobs(s.r.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE user_id = $1 ORDER BY created_at, id", userID))
+}
+
+// notHeld is true of a row of jobs (alias %[1]s) that no live legal hold holds.
+const notHeld = `NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND
+	((h.scope = 'user' AND h.target_id = %[1]s.user_id) OR (h.scope = 'photo' AND h.target_id = %[1]s.photo_id)))`
+
+// ExpiredJobs lists the jobs due for deletion: unpaid ones created before
+// unpaidBefore, paid ones paid before paidBefore; none under a legal hold.
+func (s *Store) ExpiredJobs(ctx context.Context, unpaidBefore, paidBefore time.Time) ([]Job, error) {
+	q := "SELECT " + jobColumns + " FROM jobs j WHERE ((paid_at IS NULL AND created_at < $1) OR paid_at < $2) AND " +
+		fmt.Sprintf(notHeld, "j") + " ORDER BY created_at, id"
+	return scanJobs(s.r.QueryContext(ctx, q, millis(unpaidBefore), millis(paidBefore)))
+}
+
+// ExpiredPhotos lists photos uploaded before before whose jobs are all expired as
+// ExpiredJobs counts them (or that have none), and that no legal hold holds: a
+// photo stays as long as a job made from it is kept.
+func (s *Store) ExpiredPhotos(ctx context.Context, before, unpaidBefore, paidBefore time.Time) ([]Photo, error) {
+	const held = `NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND
+	((h.scope = 'user' AND h.target_id = p.user_id) OR (h.scope = 'photo' AND h.target_id = p.id)))`
+	q := "SELECT " + photoColumns + ` FROM photos p WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs j
+		WHERE j.photo_id = p.id AND NOT ((j.paid_at IS NULL AND j.created_at < $2) OR j.paid_at < $3)) AND ` +
+		held + " ORDER BY created_at, id"
+	return scanPhotos(s.r.QueryContext(ctx, q, millis(before), millis(unpaidBefore), millis(paidBefore)))
+}
+
+// DeleteJobRow removes a job row (its blobs are the caller's).
+func (s *Store) DeleteJobRow(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM jobs WHERE id = $1", id)
+	return affected(res, err, "delete job", id)
+}
+
+// DeletePhotoRow removes any photo row and, by cascade, its jobs (for the sweep).
+func (s *Store) DeletePhotoRow(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM photos WHERE id = $1", id)
+	return affected(res, err, "delete photo", id)
+}
+
+// DeleteExpiredSessions removes sessions that expired before now.
+func (s *Store) DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM sessions WHERE expires_at <= $1", millis(now))
+	if err != nil {
+		return 0, fmt.Errorf("store: delete expired sessions: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// Export is an export archive waiting for its one download.
+type Export struct {
+	ID        string
+	UserID    string
+	TokenHash []byte
+	BlobKey   string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// CreateExport adds an export.
+func (s *Store) CreateExport(ctx context.Context, e Export) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO exports (id, user_id, token_hash, blob_key, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, e.ID, e.UserID, e.TokenHash, e.BlobKey, millis(e.CreatedAt), millis(e.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("store: create export: %w", err)
+	}
+	return nil
+}
+
+// UseExport claims the live, unused export of a token: a second claim, or one after
+// it expired, is ErrNotFound.
+func (s *Store) UseExport(ctx context.Context, tokenHash []byte, now time.Time) (Export, error) {
+	var e Export
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var created, expires int64
+		err := tx.QueryRowContext(ctx, `SELECT id, user_id, token_hash, blob_key, created_at, expires_at FROM exports
+			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`, tokenHash, millis(now)).
+			Scan(&e.ID, &e.UserID, &e.TokenHash, &e.BlobKey, &created, &expires)
+		if err != nil {
+			return err
+		}
+		e.CreatedAt, e.ExpiresAt = fromMillis(created), fromMillis(expires)
+		_, err = tx.ExecContext(ctx, "UPDATE exports SET used_at = $1 WHERE id = $2", millis(now), e.ID)
+		return err
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, ErrNotFound
+	}
+	if err != nil {
+		return e, fmt.Errorf("store: use export: %w", err)
+	}
+	return e, nil
+}
+
+func scanExports(rows *sql.Rows, err error) ([]Export, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: exports: %w", err)
+	}
+	defer rows.Close()
+	var out []Export
+	for rows.Next() {
+		var e Export
+		var created, expires int64
+		if err := rows.Scan(&e.ID, &e.UserID, &e.TokenHash, &e.BlobKey, &created, &expires); err != nil {
+			return nil, fmt.Errorf("store: exports: %w", err)
+		}
+		e.CreatedAt, e.ExpiresAt = fromMillis(created), fromMillis(expires)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// UserExports lists a user's exports.
+func (s *Store) UserExports(ctx context.Context, userID string) ([]Export, error) {
+	return scanExports(s.r.QueryContext(ctx, "SELECT id, user_id, token_hash, blob_key, created_at, expires_at FROM exports WHERE user_id = $1", userID))
+}
+
+// SpentExports lists exports that expired before now or were downloaded.
+func (s *Store) SpentExports(ctx context.Context, now time.Time) ([]Export, error) {
+	return scanExports(s.r.QueryContext(ctx, "SELECT id, user_id, token_hash, blob_key, created_at, expires_at FROM exports WHERE expires_at <= $1 OR used_at IS NOT NULL", millis(now)))
+}
+
+// DeleteExport removes an export row (its blob is the caller's).
+func (s *Store) DeleteExport(ctx context.Context, id string) error {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM exports WHERE id = $1", id)
+	return affected(res, err, "delete export", id)
+}
