@@ -64,22 +64,8 @@ func (a *API) uploadPhoto(w http.ResponseWriter, r *http.Request, user string) {
 
 // asPipelineError gives imageio's errors the pipeline's codes.
 func asPipelineError(err error) error {
-	table := []struct {
-		target error
-		code   string
-	}{
-		{imageio.ErrEmpty, CodeEmpty},
-		{imageio.ErrTooLarge, CodeTooLarge},
-		{imageio.ErrTooManyPixels, CodeTooManyPixels},
-		{imageio.ErrUnsupported, CodeUnsupported},
-		{imageio.ErrNotImage, CodeNotImage},
-		{imageio.ErrCorrupt, CodeCorrupt},
-		{imageio.ErrTruncated, CodeCorrupt},
-	}
-	for _, t := range table {
-		if errors.Is(err, t.target) {
-			return &pipeline.Error{Code: t.code, Msg: err.Error(), Err: err}
-		}
+	if pe, ok := pipeline.Coded(err); ok {
+		return pe
 	}
 	return err
 }

@@ -39,9 +39,19 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // classify turns a step's error into an *Error with a code.
 func classify(step string, err error) error {
+	if pe, ok := Coded(err); ok {
+		return pe
+	}
+	return &Error{Code: CodeInternal, Msg: "internal error in step " + step, Err: err}
+}
+
+// Coded gives err its stable code and a message for the user when it is one the
+// pipeline knows: an *Error already, a decoding error of imageio, a refusal of the
+// matte. ok is false for anything else (an internal failure).
+func Coded(err error) (*Error, bool) {
 	var pe *Error
 	if errors.As(err, &pe) {
-		return pe
+		return pe, true
 	}
 	table := []struct {
 		target error
@@ -62,8 +72,8 @@ func classify(step string, err error) error {
 			if t.target == matte.ErrBusyBackground {
 				msg = t.target.Error() // the matte's detail is for the logs
 			}
-			return &Error{Code: t.code, Msg: msg, Err: err}
+			return &Error{Code: t.code, Msg: msg, Err: err}, true
 		}
 	}
-	return &Error{Code: CodeInternal, Msg: "internal error in step " + step, Err: err}
+	return nil, false
 }
