@@ -20,11 +20,9 @@ import (
 
 	"golang.org/x/image/draw"
 
-	"github.com/idphoto/idphoto/internal/compose"
 	"github.com/idphoto/idphoto/internal/engine"
 	"github.com/idphoto/idphoto/internal/imageio"
 	"github.com/idphoto/idphoto/internal/pipeline"
-	"github.com/idphoto/idphoto/internal/spec"
 )
 
 // cmdBench runs the pipeline over a folder of photos and prints per-step medians,
@@ -50,17 +48,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *repeat < 1 || *repeat > 100 || *mp < 0 || *mp > 50 {
 		return usageError{"--repeat must be 1-100 and --megapixels 0-50"}
 	}
-	cat, err := spec.Load()
+	s, bg, err := lookupSpec(*specID, *bgName)
 	if err != nil {
 		return err
-	}
-	s, err := cat.Lookup(*specID)
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	bg, err := compose.ParseBackground(*bgName)
-	if err != nil {
-		return usageError{err.Error()}
 	}
 	photos, names, err := loadBenchPhotos(dirs[0], *mp)
 	if err != nil {

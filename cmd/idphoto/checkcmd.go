@@ -42,19 +42,9 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case *lang != "en" && *lang != "zh":
 		return usageError{"--lang must be en or zh"}
 	}
-	cat, err := spec.Load()
+	s, bg, err := lookupSpec(*specID, "")
 	if err != nil {
 		return err
-	}
-	s, err := cat.Lookup(*specID)
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	var bg compose.Background
-	if len(s.Backgrounds) > 0 {
-		if bg, err = compose.ParseBackground(s.Backgrounds[0]); err != nil {
-			return err
-		}
 	}
 	eng, err := engine.Open(*eo, pipeline.DefaultConfig())
 	if err != nil {

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"flag"
 	"io"
+
+	"github.com/idphoto/idphoto/internal/compose"
+	"github.com/idphoto/idphoto/internal/spec"
 )
 
 // parseArgs parses flags given before, between or after the positional arguments
@@ -32,3 +35,24 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, err
 
 // errHelp: -h was asked for and the usage printed; not a failure.
 var errHelp = errors.New("help shown")
+
+// lookupSpec finds a spec in the catalogue and reads the background asked for; an
+// empty bg means the spec's first. Unknown ids and colours are usage errors.
+func lookupSpec(id, bg string) (spec.Spec, compose.Background, error) {
+	cat, err := spec.Load()
+	if err != nil {
+		return spec.Spec{}, compose.Background{}, err
+	}
+	s, err := cat.Lookup(id)
+	if err != nil {
+		return spec.Spec{}, compose.Background{}, usageError{err.Error()}
+	}
+	if bg == "" && len(s.Backgrounds) > 0 {
+		bg = s.Backgrounds[0]
+	}
+	b, err := compose.ParseBackground(bg)
+	if err != nil {
+		return spec.Spec{}, compose.Background{}, usageError{err.Error()}
+	}
+	return s, b, nil
+}

@@ -54,21 +54,9 @@ func cmdMake(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *out != "" && *outDir != "":
 		return usageError{"use -o or --out-dir, not both"}
 	}
-	cat, err := spec.Load()
+	s, bg, err := lookupSpec(*specID, *bgFlag)
 	if err != nil {
 		return err
-	}
-	s, err := cat.Lookup(*specID)
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	bgName := *bgFlag
-	if bgName == "" && len(s.Backgrounds) > 0 {
-		bgName = s.Backgrounds[0]
-	}
-	bg, err := compose.ParseBackground(bgName)
-	if err != nil {
-		return usageError{err.Error()}
 	}
 	var paperSpec sheet.Paper
 	if *paper != "" {
