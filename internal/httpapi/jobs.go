@@ -212,28 +212,42 @@ func (a *API) jobPreview(w http.ResponseWriter, r *http.Request, user string) {
 	a.serveResult(w, r, user, "preview", false)
 }
 
+// finishedJob is the user's job from the path when it is done and, when what names a
+// paid result, unlocked; otherwise it answers the error and returns false.
+func (a *API) finishedJob(w http.ResponseWriter, r *http.Request, user, what string) (store.Job, bool) {
+	j, err := a.userJob(r, user)
+	if err != nil {
+		a.respondError(w, r, err)
+		return j, false
+	}
+	switch j.State {
+	case store.JobFailed:
+		a.respondError(w, r, fail(CodeJobFailed, "the photo could not be made: see the job's report"))
+		return j, false
+	case store.JobDone:
+	default:
+		a.respondError(w, r, fail(CodeNotReady, "the photo is not made yet"))
+		return j, false
+	}
+	if what != "" && !j.Unlocked && !a.cfg.UnlockAll {
+		a.respondError(w, r, fail(CodePaymentRequired, what+" is unlocked by an order"))
+		return j, false
+	}
+	return j, true
+}
+
 // jobFile is the clean file: 402 until the job is paid for (or UnlockAll).
 func (a *API) jobFile(w http.ResponseWriter, r *http.Request, user string) {
 	a.serveResult(w, r, user, "file", true)
 }
 
 func (a *API) serveResult(w http.ResponseWriter, r *http.Request, user, name string, paid bool) {
-	j, err := a.userJob(r, user)
-	if err != nil {
-		a.respondError(w, r, err)
-		return
+	what := ""
+	if paid {
+		what = "the clean photo"
 	}
-	switch j.State {
-	case store.JobFailed:
-		a.respondError(w, r, fail(CodeJobFailed, "the photo could not be made: see the job's report"))
-		return
-	case store.JobDone:
-	default:
-		a.respondError(w, r, fail(CodeNotReady, "the photo is not made yet"))
-		return
-	}
-	if paid && !j.Unlocked && !a.cfg.UnlockAll {
-		a.respondError(w, r, fail(CodePaymentRequired, "the clean photo is unlocked by an order"))
+	j, ok := a.finishedJob(w, r, user, what)
+	if !ok {
 		return
 	}
 	b, err := a.blobs.Get(r.Context(), user, jobBlob(j.ID, name))

@@ -7,7 +7,6 @@ import (
 
 	"github.com/idphoto/idphoto/internal/imageio"
 	"github.com/idphoto/idphoto/internal/sheet"
-	"github.com/idphoto/idphoto/internal/store"
 )
 
 // jobSheet is the clean photo laid out on print paper (?paper=6in, 5in or a4; 6in by
@@ -22,22 +21,8 @@ func (a *API) jobSheet(w http.ResponseWriter, r *http.Request, user string) {
 		a.respondError(w, r, fail(CodeUnknownPaper, "paper: 6in, 5in or a4"))
 		return
 	}
-	j, err := a.userJob(r, user)
-	if err != nil {
-		a.respondError(w, r, err)
-		return
-	}
-	switch j.State {
-	case store.JobFailed:
-		a.respondError(w, r, fail(CodeJobFailed, "the photo could not be made: see the job's report"))
-		return
-	case store.JobDone:
-	default:
-		a.respondError(w, r, fail(CodeNotReady, "the photo is not made yet"))
-		return
-	}
-	if !j.Unlocked && !a.cfg.UnlockAll {
-		a.respondError(w, r, fail(CodePaymentRequired, "the print sheet is unlocked by an order"))
+	j, ok := a.finishedJob(w, r, user, "the print sheet")
+	if !ok {
 		return
 	}
 	sp, err := a.specs.Lookup(j.SpecID)
