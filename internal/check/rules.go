@@ -41,6 +41,7 @@ var (
 	noLayout = &reason{"not measured: the head could not be placed in the photo", "未测量：无法在照片中摆放头部"}
 	noPhoto  = &reason{"not measured: the photo was not made", "未测量：照片未生成"}
 	tooSmall = &reason{"not measured: the region is too small or outside the photo", "未测量：区域太小或超出照片"}
+	blurred  = &reason{"not measured: the face is too blurred to place its features (see sharpness)", "未测量：面部太模糊，无法定位五官（见清晰度）"}
 )
 
 func (r rule) evaluate(ev *evaluation) (Result, bool) {
@@ -191,6 +192,22 @@ func faceMeasure(f func(*evaluation) (float64, bool)) func(*evaluation) (float64
 	}
 }
 
+// poseMeasure wraps a measure of the head's pose: on a face blurred past the sharpness
+// rule's blocking limit the detectors' nose and mouth points wander by degrees of
+// pose, so the pose is not reported at all rather than reported wrong; the sharpness
+// rule says what to fix.
+func poseMeasure(f func(*evaluation) (float64, bool)) func(*evaluation) (float64, *reason) {
+	face := faceMeasure(f)
+	return func(ev *evaluation) (float64, *reason) {
+		if g := ev.usableGrid(); ev.hasFace && g != nil {
+			if s, ok := g.sharpness(ev.ed); ok && s > blurMax2 {
+				return 0, blurred
+			}
+		}
+		return face(ev)
+	}
+}
+
 // gridMeasure wraps a measure on the face grid.
 func gridMeasure(f func(*evaluation, *faceGrid) (float64, bool)) func(*evaluation) (float64, *reason) {
 	return faceMeasure(func(ev *evaluation) (float64, bool) {
@@ -278,7 +295,7 @@ var rules = []rule{
 	},
 	{
 		id: "yaw", name: "head turn (yaw)", nameZH: "头部左右转动", unit: "°", prec: 1, severity: Warn,
-		measure: faceMeasure(func(ev *evaluation) (float64, bool) { return ev.yaw(), true }),
+		measure: poseMeasure(func(ev *evaluation) (float64, bool) { return ev.yaw(), true }),
 		allowed: always(Within(yawWarn)),
 		block:   fixed(Within(yawBlock)),
 		fail: func(v float64, _ Bounds, _ *evaluation) msg {
@@ -290,7 +307,7 @@ var rules = []rule{
 	},
 	{
 		id: "pitch", name: "head nod (pitch)", nameZH: "头部俯仰", unit: "°", prec: 1, severity: Warn,
-		measure: faceMeasure(func(ev *evaluation) (float64, bool) {
+		measure: poseMeasure(func(ev *evaluation) (float64, bool) {
 			if !(ev.mouthV > 0.4*ev.ed) || !(ev.noseV > 0) {
 				return 0, false
 			}
