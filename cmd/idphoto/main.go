@@ -23,7 +23,9 @@ Usage:
   idphoto serve [--addr :8080] [--data ./data]   the service (API for the web page and mini-programs)
   idphoto keygen -o FILE                      a new master key for serve
   idphoto purge [--data DIR] [--dry-run]      run the retention sweep once
+  idphoto shutdown-notice --effective DATE [--cancel] [--data DIR]   announce the service's closing
   idphoto audit verify|reads [--data DIR]     check the audit log; whose data a staff member read
+  idphoto staff add --role operator|auditor --name NAME [--data DIR]   a staff token, printed once
   idphoto version
 
 Run 'idphoto COMMAND -h' for a command's flags.
@@ -55,16 +57,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"make":   cmdMake,
-		"check":  cmdCheck,
-		"specs":  cmdSpecs,
-		"sheet":  cmdSheet,
-		"models": cmdModels,
-		"bench":  cmdBench,
-		"serve":  cmdServe,
-		"keygen": cmdKeygen,
-		"audit":  cmdAudit,
-		"purge":  cmdPurge,
+		"make":            cmdMake,
+		"check":           cmdCheck,
+		"specs":           cmdSpecs,
+		"sheet":           cmdSheet,
+		"models":          cmdModels,
+		"bench":           cmdBench,
+		"serve":           cmdServe,
+		"keygen":          cmdKeygen,
+		"audit":           cmdAudit,
+		"purge":           cmdPurge,
+		"shutdown-notice": cmdShutdownNotice,
+		"staff":           cmdStaff,
 		"version": func(context.Context, []string, io.Writer, io.Writer) error {
 			fmt.Fprintln(stdout, "idphoto", version)
 			return nil

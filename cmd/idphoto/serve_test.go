@@ -145,6 +145,10 @@ func TestServeSurvivesKill9(t *testing.T) {
 	if p.call(t, "POST", "/api/v1/sessions", "", "", nil, &sess) != 201 {
 		t.Fatal("session")
 	}
+	// The first launch's pop-up: the privacy policy accepted (R8).
+	if p.call(t, "POST", "/api/v1/me/consents", sess.Token, "application/json", []byte(`{"policy":"privacy","version":"1.0"}`), nil) != 200 {
+		t.Fatal("consent")
+	}
 	photo, _ := os.ReadFile(portrait("hivision-test3.jpg"))
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)

@@ -18,8 +18,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/idphoto/idphoto/internal/audit"
 	"github.com/idphoto/idphoto/internal/blob"
 	"github.com/idphoto/idphoto/internal/imageio"
+	"github.com/idphoto/idphoto/internal/login"
 	"github.com/idphoto/idphoto/internal/order"
 	"github.com/idphoto/idphoto/internal/payment"
 	"github.com/idphoto/idphoto/internal/pipeline"
@@ -103,6 +105,12 @@ type Deps struct {
 	Ledger   *vault.Vault
 	// Privacy carries out deletion, cancellation and export; nil: the default policy.
 	Privacy *privacy.Service
+	// Support is the support desk's vault (store.SupportKeys), a key held by no user;
+	// nil: POST /support answers 503.
+	Support *vault.Vault
+	// Logins are the enabled mini-program login channels; they need Ledger, the vault
+	// of keys held by no user, which seals the login lookup key.
+	Logins []login.Provider
 }
 
 // API is the handlers and the job workers.
@@ -121,6 +129,9 @@ type API struct {
 	pay     map[payment.Channel]payment.Provider
 	ledger  *vault.Vault
 	privacy *privacy.Service
+	support *privacy.SupportDesk
+	logins  *logins
+	audit   *audit.Log
 }
 
 // New builds the API; Start runs its workers.
@@ -142,6 +153,7 @@ func New(cfg Config, d Deps) (*API, error) {
 		now:     time.Now,
 	}
 	a.pool = newPool(cfg.Workers, cfg.Queue, a.process)
+	a.support = newSupport(d)
 	var err error
 	if a.privacy, err = newPrivacy(d); err != nil {
 		return nil, err
@@ -149,6 +161,10 @@ func New(cfg Config, d Deps) (*API, error) {
 	if err := a.setPayments(d.Payments, d.Ledger); err != nil {
 		return nil, err
 	}
+	if err := a.setLogins(d.Logins, d.Ledger); err != nil {
+		return nil, err
+	}
+	a.audit = audit.New(d.Store)
 	return a, nil
 }
 
@@ -167,8 +183,8 @@ func (a *API) routes() []route {
 		{"GET", "/healthz", false, a.healthz},
 		{"GET", "/readyz", false, a.readyz},
 		{"POST", Prefix + "/sessions", false, a.createSession},
-		{"POST", Prefix + "/photos", true, a.uploadPhoto},
-		{"POST", Prefix + "/jobs", true, a.createJob},
+		{"POST", Prefix + "/photos", true, a.consented(a.uploadPhoto)},
+		{"POST", Prefix + "/jobs", true, a.consented(a.createJob)},
 		{"GET", Prefix + "/jobs/{id}", true, a.getJob},
 		{"GET", Prefix + "/jobs/{id}/events", true, a.jobEvents},
 		{"GET", Prefix + "/jobs/{id}/report", true, a.jobReport},
@@ -180,12 +196,26 @@ func (a *API) routes() []route {
 		{"POST", Prefix + "/me/export", true, a.createExport},
 		{"GET", Prefix + "/exports/{token}", false, a.getExport},
 		{"GET", Prefix + "/jobs/{id}/sheet", true, a.jobSheet},
-		{"POST", Prefix + "/orders", true, a.createOrder},
+		{"POST", Prefix + "/orders", true, a.consented(a.createOrder)},
 		{"GET", Prefix + "/orders", true, a.listOrders},
 		{"GET", Prefix + "/orders/{id}", true, a.getOrder},
 		{"POST", Prefix + "/orders/{id}/pay", true, a.payOrder},
 		{"POST", Prefix + "/orders/{id}/refund", true, a.refundOrder},
 		{"POST", Prefix + "/pay/notify/{channel}", false, a.payNotify},
+		{"GET", Prefix + "/status", false, a.serviceStatus},
+		{"GET", Prefix + "/policies", false, a.getPolicies},
+		{"GET", Prefix + "/me/consents", true, a.getConsents},
+		{"POST", Prefix + "/me/consents", true, a.acceptPolicy},
+		{"POST", Prefix + "/me/consents/{purpose}", true, a.setPurpose},
+		{"POST", Prefix + "/support", false, a.createTicket},
+		{"POST", Prefix + "/login/wechat", false, a.loginWeChat},
+		{"POST", Prefix + "/login/alipay", false, a.loginAlipay},
+		{"GET", Prefix + "/ops/print-orders", true, a.staffOnly(store.RoleOperator, a.opsPrintOrders)},
+		{"POST", Prefix + "/ops/orders/{id}/ship", true, a.staffOnly(store.RoleOperator, a.opsShip)},
+		{"POST", Prefix + "/ops/orders/{id}/refund", true, a.staffOnly(store.RoleOperator, a.opsRefund)},
+		{"GET", Prefix + "/ops/requests", true, a.staffOnly(store.RoleOperator, a.opsRequests)},
+		{"GET", Prefix + "/audit/ledger.csv", true, a.staffOnly(store.RoleAuditor, a.auditLedger)},
+		{"GET", Prefix + "/audit/reads", true, a.staffOnly(store.RoleAuditor, a.auditReads)},
 	}
 }
 
@@ -221,7 +251,7 @@ func (a *API) Handler() http.Handler {
 			mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) { h(w, r, "") })
 		}
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return a.closingHeader(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
 			mux.ServeHTTP(w, r)
@@ -237,7 +267,7 @@ func (a *API) Handler() http.Handler {
 			return
 		}
 		a.respondError(w, r, fail(CodeNotFound, "no such route"))
-	})
+	}))
 }
 
 // statusProbe keeps the status and headers of a response and drops its body.

@@ -41,6 +41,11 @@ const (
 	CodeOrderState      = "order_state"      // 409: the order cannot do that now (paid, expired…)
 	CodeRefundRefused   = "refund_refused"   // 422: the no-refund rule (O5)
 	CodeChannel         = "channel_error"    // 502: the payment channel failed or refused
+
+	// Logins and staff.
+	CodeForbidden    = "forbidden"           // 403: the route needs a staff role this session lacks
+	CodeLoginCode    = "login_code_invalid"  // 400: the channel refused the mini-program's login code
+	CodeLoginChannel = "login_channel_error" // 502: the login channel failed
 )
 
 var statusOf = map[string]int{
@@ -70,6 +75,10 @@ var statusOf = map[string]int{
 	CodeOrderState:       http.StatusConflict,
 	CodeRefundRefused:    http.StatusUnprocessableEntity,
 	CodeChannel:          http.StatusBadGateway,
+	CodeConsentRequired:  http.StatusPreconditionRequired,
+	CodeForbidden:        http.StatusForbidden,
+	CodeLoginCode:        http.StatusBadRequest,
+	CodeLoginChannel:     http.StatusBadGateway,
 }
 
 // Codes lists every error code the API answers with.

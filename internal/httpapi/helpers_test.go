@@ -99,7 +99,11 @@ func newEnv(t testing.TB, cfg httpapi.Config, maker httpapi.Maker) *env {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(server.NewRedacting(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	api, err := httpapi.New(cfg, httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: maker, Specs: specs, Log: log})
+	sv, err := vault.New([]vault.Key{mk}, st.SupportKeys())
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := httpapi.New(cfg, httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: maker, Specs: specs, Log: log, Support: sv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +189,18 @@ func (e *env) session() string {
 	}
 	var s struct{ Token string }
 	res.json(e.t, &s)
+	e.accept(s.Token)
 	return s.Token
+}
+
+// accept accepts the current privacy policy, as a client does at the first launch's
+// pop-up (R8): without it photos, jobs and orders answer 428.
+func (e *env) accept(token string) {
+	e.t.Helper()
+	res := e.do("POST", "/api/v1/me/consents", token, "application/json", []byte(`{"policy":"privacy","version":"1.0"}`))
+	if res.status != http.StatusOK {
+		e.t.Fatalf("POST /me/consents: %d %s", res.status, res.body)
+	}
 }
 
 func multipartBody(t testing.TB, field, filename string, data []byte) ([]byte, string) {

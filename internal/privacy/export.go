@@ -190,8 +190,11 @@ func (s *Service) archive(ctx context.Context, u store.User) ([]byte, int, error
 	if err := addJSON("privacy_requests.json", rs); err != nil {
 		return nil, 0, err
 	}
-	// No consent records exist yet (R8 is still to come); the file says so.
-	if err := addJSON("consents.json", []struct{}{}); err != nil {
+	consents, err := s.Consents(ctx, u.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := addJSON("consents.json", consents); err != nil {
 		return nil, 0, err
 	}
 	ps := []exportPhoto{}

@@ -27,6 +27,11 @@ type Config struct {
 	UnpaidTTL time.Duration
 	// PaidTTL is how long a paid e-photo (and its source photo) is kept after payment.
 	PaidTTL time.Duration
+	// PrintTTL is how long a print order, its mailing details and the photos of its
+	// jobs are kept after payment (R2).
+	PrintTTL time.Duration
+	// SupportTTL is how long a support ticket is kept (S4).
+	SupportTTL time.Duration
 	// ExportTTL is how long an export's download link works.
 	ExportTTL time.Duration
 	// SweepEvery is how often serve runs the retention sweep.
@@ -35,19 +40,23 @@ type Config struct {
 	DueDays int
 }
 
-// DefaultConfig: the published policy (24 hours unpaid, 7 days after payment, 15
-// working days per request) and a one-hour export link.
+// DefaultConfig: the published policy (24 hours unpaid, 7 days after payment for
+// e-photos, 30 for print orders, 15 working days per request), support tickets kept
+// 180 days, and a one-hour export link.
 func DefaultConfig() Config {
-	return Config{UnpaidTTL: 24 * time.Hour, PaidTTL: 7 * 24 * time.Hour, ExportTTL: time.Hour, SweepEvery: time.Hour, DueDays: 15}
+	return Config{UnpaidTTL: 24 * time.Hour, PaidTTL: 7 * 24 * time.Hour, PrintTTL: 30 * 24 * time.Hour,
+		SupportTTL: 180 * 24 * time.Hour, ExportTTL: time.Hour, SweepEvery: time.Hour, DueDays: 15}
 }
 
 // Validate reports a config that can't work.
 func (c Config) Validate() error {
 	switch {
-	case c.UnpaidTTL <= 0 || c.PaidTTL <= 0 || c.ExportTTL <= 0:
+	case c.UnpaidTTL <= 0 || c.PaidTTL <= 0 || c.PrintTTL <= 0 || c.SupportTTL <= 0 || c.ExportTTL <= 0:
 		return errors.New("privacy: retention periods must be positive")
 	case c.PaidTTL > 7*24*time.Hour:
 		return errors.New("privacy: paid e-photos are kept at most 7 days (R1)")
+	case c.PrintTTL > 30*24*time.Hour:
+		return errors.New("privacy: print orders are kept at most 30 days (R2)")
 	case c.SweepEvery <= 0:
 		return errors.New("privacy: sweep interval must be positive")
 	case c.DueDays < 1:
@@ -201,32 +210,41 @@ func (s *Service) CancelAccount(ctx context.Context, user string) error {
 		return err
 	}
 	return s.request(ctx, user, store.RequestCancellation, "account", audit.ActionCancelAccount, func() (string, error) {
-		photos, err := s.store.UserPhotos(ctx, user)
-		if err != nil {
-			return "", err
-		}
-		for _, p := range photos {
-			if err := s.erasePhoto(ctx, p); err != nil {
-				return "", err
-			}
-		}
-		exports, err := s.store.UserExports(ctx, user)
-		if err != nil {
-			return "", err
-		}
-		for _, e := range exports {
-			if err := s.deleteBlobs(ctx, e.BlobKey); err != nil {
-				return "", err
-			}
-		}
-		if err := s.store.DeleteUser(ctx, user); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return "", err
-		}
-		if s.vault != nil {
-			if err := s.vault.Shred(ctx, user); err != nil {
-				return "", err
-			}
-		}
-		return fmt.Sprintf("photos=%d exports=%d", len(photos), len(exports)), nil
+		photos, exports, err := s.eraseAccount(ctx, user)
+		return fmt.Sprintf("photos=%d exports=%d", photos, exports), err
 	})
+}
+
+// eraseAccount deletes every blob of the user, then the user's row (and by cascade
+// every row of theirs: sessions, photos, jobs, orders, exports, the data key), then
+// shreds the key held in the vault's cache. It returns how many photos and exports
+// it deleted.
+func (s *Service) eraseAccount(ctx context.Context, user string) (int, int, error) {
+	photos, err := s.store.UserPhotos(ctx, user)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, p := range photos {
+		if err := s.erasePhoto(ctx, p); err != nil {
+			return 0, 0, err
+		}
+	}
+	exports, err := s.store.UserExports(ctx, user)
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, e := range exports {
+		if err := s.deleteBlobs(ctx, e.BlobKey); err != nil {
+			return 0, 0, err
+		}
+	}
+	if err := s.store.DeleteUser(ctx, user); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return 0, 0, err
+	}
+	if s.vault != nil {
+		if err := s.vault.Shred(ctx, user); err != nil {
+			return 0, 0, err
+		}
+	}
+	return len(photos), len(exports), nil
 }

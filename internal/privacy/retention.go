@@ -21,9 +21,13 @@ type Rule struct {
 }
 
 // Rules is the retention table the sweep carries out, with the config's numbers.
-// Print orders (R2, 30 days after payment) join when the orders' sweep exists.
 func (c Config) Rules() []Rule {
 	return []Rule{
+		{ClassShipping, "print order: the order, its name, address and phone, its jobs' files and rows; then their source photos (R2)", "payment", c.PrintTTL, "delete"},
+		{ClassShipping, "unpaid print order: the order and its mailing details", "order expired", c.UnpaidTTL, "delete"},
+		{ClassContact, "support ticket: contact and text (S4)", "ticket received", c.SupportTTL, "delete"},
+		{ClassUsage, "every account and everything of it, once the service's closing date has passed", "closing date", 0, "delete"},
+		{ClassPseudonymous, "consent records (R8)", "record", 0, "keep"},
 		{ClassPhoto, "unpaid job: finished file, preview, report, row", "job created", c.UnpaidTTL, "delete"},
 		{ClassPhoto, "source photo with no kept job", "photo uploaded", c.UnpaidTTL, "delete"},
 		{ClassPhoto, "paid e-photo: finished file, preview, report, row; then its source photo", "payment", c.PaidTTL, "delete"},
@@ -38,6 +42,9 @@ func (c Config) Rules() []Rule {
 // Report is what a sweep deleted (or, dry, would delete): counts only.
 type Report struct {
 	DryRun   bool `json:"dry_run"`
+	Orders   int  `json:"orders"`
+	Tickets  int  `json:"support_tickets"`
+	Users    int  `json:"users"` // erased because the service closed
 	Jobs     int  `json:"jobs"`
 	Photos   int  `json:"photos"`
 	Blobs    int  `json:"blobs"`
@@ -51,8 +58,17 @@ type Report struct {
 func (s *Service) Sweep(ctx context.Context, dryRun bool) (Report, error) {
 	now := s.now()
 	rep := Report{DryRun: dryRun}
-	unpaid, paid := now.Add(-s.cfg.UnpaidTTL), now.Add(-s.cfg.PaidTTL)
-	jobs, err := s.store.ExpiredJobs(ctx, unpaid, paid)
+	unpaid, paid, print := now.Add(-s.cfg.UnpaidTTL), now.Add(-s.cfg.PaidTTL), now.Add(-s.cfg.PrintTTL)
+	if err := s.sweepClosed(ctx, now, &rep); err != nil {
+		return rep, err
+	}
+	if err := s.sweepPrintOrders(ctx, print, unpaid, &rep); err != nil {
+		return rep, err
+	}
+	if err := s.sweepSupport(ctx, now, &rep); err != nil {
+		return rep, err
+	}
+	jobs, err := s.store.ExpiredJobs(ctx, unpaid, paid, print)
 	if err != nil {
 		return rep, err
 	}
@@ -72,7 +88,7 @@ func (s *Service) Sweep(ctx context.Context, dryRun bool) (Report, error) {
 		rep.Jobs++
 		rep.Blobs += len(keys)
 	}
-	photos, err := s.store.ExpiredPhotos(ctx, unpaid, unpaid, paid)
+	photos, err := s.store.ExpiredPhotos(ctx, unpaid, unpaid, paid, print)
 	if err != nil {
 		return rep, err
 	}
@@ -115,7 +131,7 @@ func (s *Service) Sweep(ctx context.Context, dryRun bool) (Report, error) {
 	if err := s.store.RecordRetentionRun(ctx, now, dryRun, string(counts)); err != nil {
 		return rep, err
 	}
-	if !dryRun && rep.Jobs+rep.Photos+rep.Exports > 0 {
+	if !dryRun && rep.deleted() > 0 {
 		if err := s.audit.Record(ctx, audit.Entry{Actor: audit.ActorSystem, Action: audit.ActionRetention, Detail: string(counts)}); err != nil {
 			return rep, err
 		}
@@ -134,8 +150,9 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case err != nil:
 			s.log.Error("retention sweep failed", slog.String("error", err.Error()))
-		case rep.Jobs+rep.Photos+rep.Exports+rep.Sessions > 0:
-			s.log.Info("retention sweep", slog.Int("jobs", rep.Jobs), slog.Int("photos", rep.Photos),
+		case rep.deleted()+rep.Sessions > 0:
+			s.log.Info("retention sweep", slog.Int("users", rep.Users), slog.Int("orders", rep.Orders),
+				slog.Int("support_tickets", rep.Tickets), slog.Int("jobs", rep.Jobs), slog.Int("photos", rep.Photos),
 				slog.Int("blobs", rep.Blobs), slog.Int("exports", rep.Exports), slog.Int("sessions", rep.Sessions))
 		}
 		select {
@@ -152,5 +169,15 @@ func (r Report) String() string {
 	if r.DryRun {
 		verb = "would delete"
 	}
-	return fmt.Sprintf("%s %d jobs, %d photos, %d exports (%d blobs), %d expired sessions", verb, r.Jobs, r.Photos, r.Exports, r.Blobs, r.Sessions)
+	s := fmt.Sprintf("%s %d jobs, %d photos, %d exports (%d blobs), %d expired sessions, %d print orders, %d support tickets",
+		verb, r.Jobs, r.Photos, r.Exports, r.Blobs, r.Sessions, r.Orders, r.Tickets)
+	if r.Users > 0 {
+		s += fmt.Sprintf("; the service has closed: %d accounts erased", r.Users)
+	}
+	return s
+}
+
+// deleted counts what the sweep deleted but expired sessions.
+func (r Report) deleted() int {
+	return r.Users + r.Orders + r.Tickets + r.Jobs + r.Photos + r.Exports
 }

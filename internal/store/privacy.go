@@ -188,23 +188,24 @@ const notHeld = `NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS 
 	((h.scope = 'user' AND h.target_id = %[1]s.user_id) OR (h.scope = 'photo' AND h.target_id = %[1]s.photo_id)))`
 
 // ExpiredJobs lists the jobs due for deletion: unpaid ones created before
-// unpaidBefore, paid ones paid before paidBefore; none under a legal hold.
-func (s *Store) ExpiredJobs(ctx context.Context, unpaidBefore, paidBefore time.Time) ([]Job, error) {
-	q := "SELECT " + jobColumns + " FROM jobs j WHERE ((paid_at IS NULL AND created_at < $1) OR paid_at < $2) AND " +
-		fmt.Sprintf(notHeld, "j") + " ORDER BY created_at, id"
-	return scanJobs(s.r.QueryContext(ctx, q, millis(unpaidBefore), millis(paidBefore)))
+// unpaidBefore, paid ones paid before paidBefore, except those of a print order paid
+// at or after printPaidBefore (R2 keeps them longer); none under a legal hold.
+func (s *Store) ExpiredJobs(ctx context.Context, unpaidBefore, paidBefore, printPaidBefore time.Time) ([]Job, error) {
+	q := "SELECT " + jobColumns + " FROM jobs j WHERE ((paid_at IS NULL AND created_at < $1) OR paid_at < $2) AND NOT " +
+		fmt.Sprintf(printKept, "j", "$3") + " AND " + fmt.Sprintf(notHeld, "j") + " ORDER BY created_at, id"
+	return scanJobs(s.r.QueryContext(ctx, q, millis(unpaidBefore), millis(paidBefore), millis(printPaidBefore)))
 }
 
 // ExpiredPhotos lists photos uploaded before before whose jobs are all expired as
 // ExpiredJobs counts them (or that have none), and that no legal hold holds: a
 // photo stays as long as a job made from it is kept.
-func (s *Store) ExpiredPhotos(ctx context.Context, before, unpaidBefore, paidBefore time.Time) ([]Photo, error) {
+func (s *Store) ExpiredPhotos(ctx context.Context, before, unpaidBefore, paidBefore, printPaidBefore time.Time) ([]Photo, error) {
 	const held = `NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND
 	((h.scope = 'user' AND h.target_id = p.user_id) OR (h.scope = 'photo' AND h.target_id = p.id)))`
 	q := "SELECT " + photoColumns + ` FROM photos p WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs j
-		WHERE j.photo_id = p.id AND NOT ((j.paid_at IS NULL AND j.created_at < $2) OR j.paid_at < $3)) AND ` +
-		held + " ORDER BY created_at, id"
-	return scanPhotos(s.r.QueryContext(ctx, q, millis(before), millis(unpaidBefore), millis(paidBefore)))
+		WHERE j.photo_id = p.id AND (NOT ((j.paid_at IS NULL AND j.created_at < $2) OR j.paid_at < $3) OR ` +
+		fmt.Sprintf(printKept, "j", "$4") + ")) AND " + held + " ORDER BY created_at, id"
+	return scanPhotos(s.r.QueryContext(ctx, q, millis(before), millis(unpaidBefore), millis(paidBefore), millis(printPaidBefore)))
 }
 
 // DeleteJobRow removes a job row (its blobs are the caller's).

@@ -13,9 +13,9 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strings"
 	"time"
 
+	"github.com/idphoto/idphoto/internal/alipayopen"
 	"github.com/idphoto/idphoto/internal/payment"
 )
 
@@ -68,9 +68,8 @@ func (c Config) Validate() error {
 // Provider is the Alipay channel. It is safe for concurrent use.
 type Provider struct {
 	cfg    Config
-	key    *rsa.PrivateKey
+	gw     *alipayopen.Client
 	alipay *rsa.PublicKey
-	hc     *http.Client
 	maxAge time.Duration
 	now    func() time.Time
 }
@@ -82,11 +81,11 @@ func New(cfg Config) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	key, err := parsePrivateKey(cfg.AppPrivateKey)
+	key, err := alipayopen.ParsePrivateKey(cfg.AppPrivateKey)
 	if err != nil {
 		return nil, fmt.Errorf("alipay: app private key: %w", err)
 	}
-	pub, err := parsePublicKey(cfg.AlipayPublicKey)
+	pub, err := alipayopen.ParsePublicKey(cfg.AlipayPublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("alipay: Alipay public key: %w", err)
 	}
@@ -94,109 +93,49 @@ func New(cfg Config) (*Provider, error) {
 	if age == 0 {
 		age = 5 * time.Minute
 	}
-	return &Provider{cfg: cfg, key: key, alipay: pub, hc: &http.Client{Timeout: cfg.Timeout}, maxAge: age, now: time.Now}, nil
+	p := &Provider{cfg: cfg, gw: alipayopen.NewClient(cfg.GatewayURL, cfg.AppID, key, pub, cfg.Timeout), alipay: pub, maxAge: age, now: time.Now}
+	p.gw.Now = func() time.Time { return p.now() }
+	return p, nil
 }
 
 // Channel returns payment.Alipay.
 func (p *Provider) Channel() payment.Channel { return payment.Alipay }
 
-var chinaTime = time.FixedZone("CST", 8*3600)
+var chinaTime = alipayopen.ChinaTime
 
-const timeLayout = "2006-01-02 15:04:05"
+const timeLayout = alipayopen.TimeLayout
 
-// answer is the part of every answer that says whether it worked.
-type answer struct {
-	Code    string `json:"code"`
-	Msg     string `json:"msg"`
-	SubCode string `json:"sub_code"`
-	SubMsg  string `json:"sub_msg"`
-}
-
-// call signs and posts one API call and decodes its verified answer into out.
+// call signs and posts one API call through the shared gateway client and decodes its
+// verified answer, which must say code 10000, into out.
 func (p *Provider) call(ctx context.Context, method string, biz any, notify bool, out any) error {
-	bizJSON, err := json.Marshal(biz)
-	if err != nil {
-		return err
-	}
-	params := url.Values{
-		"app_id":      {p.cfg.AppID},
-		"method":      {method},
-		"format":      {"JSON"},
-		"charset":     {"utf-8"},
-		"sign_type":   {"RSA2"},
-		"timestamp":   {p.now().In(chinaTime).Format(timeLayout)},
-		"version":     {"1.0"},
-		"biz_content": {string(bizJSON)},
-	}
+	var extra url.Values
 	if notify {
-		params.Set("notify_url", p.cfg.NotifyURL)
+		extra = url.Values{"notify_url": {p.cfg.NotifyURL}}
 	}
-	sig, err := Sign(p.key, []byte(SignContent(params)))
-	if err != nil {
-		return fmt.Errorf("alipay: %s: sign: %w", method, err)
-	}
-	params.Set("sign", sig)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.cfg.GatewayURL, strings.NewReader(params.Encode()))
-	if err != nil {
+	raw, err := p.gw.Call(ctx, method, extra, biz)
+	var ae *alipayopen.APIError
+	switch {
+	case errors.As(err, &ae) && !ae.Signed:
+		return fmt.Errorf("alipay: %s: %w: unsigned error %s %s", method, payment.ErrChannel, truncate(ae.Code, 16), truncate(ae.SubCode, 64))
+	case errors.As(err, &ae) && ae.SubCode == "ACQ.TRADE_NOT_EXIST":
+		return fmt.Errorf("alipay: %s: %w", method, payment.ErrTradeNotFound)
+	case errors.As(err, &ae):
+		return fmt.Errorf("alipay: %s: %w: %s %s: %s", method, payment.ErrChannel, truncate(ae.Code, 16), truncate(ae.SubCode, 64), truncate(ae.SubMsg, 200))
+	case errors.Is(err, alipayopen.ErrTransport):
+		return fmt.Errorf("%w: %v", payment.ErrChannel, err)
+	case err != nil:
 		return err
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		return fmt.Errorf("alipay: %s: %w: %v", method, payment.ErrChannel, err)
+	var a struct {
+		Code string `json:"code"`
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return fmt.Errorf("alipay: %s: %w: %v", method, payment.ErrChannel, err)
-	}
-	raw, err := p.verifyAnswer(method, body)
-	if err != nil {
-		return err
-	}
-	var a answer
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return fmt.Errorf("alipay: %s: %w: answer is not JSON", method, payment.ErrChannel)
-	}
-	if a.Code != "10000" {
-		if a.SubCode == "ACQ.TRADE_NOT_EXIST" {
-			return fmt.Errorf("alipay: %s: %w", method, payment.ErrTradeNotFound)
-		}
-		return fmt.Errorf("alipay: %s: %w: %s %s: %s", method, payment.ErrChannel, a.Code, truncate(a.SubCode, 64), truncate(a.SubMsg, 200))
+	if err := json.Unmarshal(raw, &a); err != nil || a.Code != "10000" {
+		return fmt.Errorf("alipay: %s: %w: answer without code 10000", method, payment.ErrChannel)
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("alipay: %s: %w: %v", method, payment.ErrChannel, err)
 	}
 	return nil
-}
-
-// verifyAnswer finds the "<method>_response" object and checks that "sign" covers its
-// exact bytes. An error answer may come unsigned as error_response: it is reported but
-// never trusted as success.
-func (p *Provider) verifyAnswer(method string, body []byte) (json.RawMessage, error) {
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(body, &top); err != nil {
-		return nil, fmt.Errorf("alipay: %s: %w: answer is not JSON", method, payment.ErrChannel)
-	}
-	raw, ok := top[strings.ReplaceAll(method, ".", "_")+"_response"]
-	if !ok {
-		raw, ok = top["error_response"]
-	}
-	if !ok {
-		return nil, fmt.Errorf("alipay: %s: %w: answer without a response", method, payment.ErrChannel)
-	}
-	var sig string
-	if s, ok := top["sign"]; ok {
-		_ = json.Unmarshal(s, &sig)
-	}
-	if sig == "" || Verify(p.alipay, raw, sig) != nil {
-		var a answer
-		if json.Unmarshal(raw, &a) == nil && a.Code != "" && a.Code != "10000" {
-			return nil, fmt.Errorf("alipay: %s: %w: unsigned error %s %s", method, payment.ErrChannel, truncate(a.Code, 16), truncate(a.SubCode, 64))
-		}
-		return nil, fmt.Errorf("alipay: %s: %w: answer's signature does not verify", method, payment.ErrChannel)
-	}
-	return raw, nil
 }
 
 // buyerIDRE matches an Alipay user id; other payer ids are the newer per-app open ids.

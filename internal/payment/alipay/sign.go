@@ -1,119 +1,28 @@
 package alipay
 
 import (
-	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/idphoto/idphoto/internal/alipayopen"
 )
 
-// SignContent is the text RSA2 signs for a request: every parameter except sign, with a
-// non-empty value, sorted by key, as k=v joined by &, values not escaped.
-func SignContent(params url.Values) string {
-	return content(params, func(k, v string) bool { return k != "sign" && v != "" })
-}
+// SignContent, VerifyContent, Sign and Verify are the open platform's RSA2 rules,
+// kept in internal/alipayopen, which the login shares.
+func SignContent(params url.Values) string { return alipayopen.SignContent(params) }
 
-// VerifyContent is the text an async notification's sign covers: every parameter except
-// sign and sign_type, sorted, as k=v joined by & (the official SDK's rule, which keeps
-// empty values).
-func VerifyContent(params url.Values) string {
-	return content(params, func(k, _ string) bool { return k != "sign" && k != "sign_type" })
-}
-
-func content(params url.Values, keep func(k, v string) bool) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		if keep(k, params.Get(k)) {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(params.Get(k))
-	}
-	return b.String()
-}
+// VerifyContent is the text an async notification's sign covers (alipayopen.VerifyContent).
+func VerifyContent(params url.Values) string { return alipayopen.VerifyContent(params) }
 
 // Sign is SHA256withRSA (RSA2), base64.
-func Sign(k *rsa.PrivateKey, msg []byte) (string, error) {
-	h := sha256.Sum256(msg)
-	sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, h[:])
-	if err != nil {
-		return "", err
-	}
-	return base64.StdEncoding.EncodeToString(sig), nil
-}
+func Sign(k *rsa.PrivateKey, msg []byte) (string, error) { return alipayopen.Sign(k, msg) }
 
 // Verify checks an RSA2 signature.
-func Verify(k *rsa.PublicKey, msg []byte, sig string) error {
-	raw, err := base64.StdEncoding.DecodeString(sig)
-	if err != nil {
-		return errors.New("signature is not base64")
-	}
-	h := sha256.Sum256(msg)
-	return rsa.VerifyPKCS1v15(k, crypto.SHA256, h[:], raw)
-}
-
-// parsePrivateKey reads the app's private key: PEM (PKCS#8 or PKCS#1), or the bare
-// base64 that Alipay's key tool writes.
-func parsePrivateKey(s string) (*rsa.PrivateKey, error) {
-	der, err := pemOrBase64(s)
-	if err != nil {
-		return nil, err
-	}
-	if k, err := x509.ParsePKCS8PrivateKey(der); err == nil {
-		if rk, ok := k.(*rsa.PrivateKey); ok {
-			return rk, nil
-		}
-		return nil, errors.New("not an RSA key")
-	}
-	return x509.ParsePKCS1PrivateKey(der)
-}
-
-// parsePublicKey reads Alipay's public key: PEM or bare base64 of PKIX.
-func parsePublicKey(s string) (*rsa.PublicKey, error) {
-	der, err := pemOrBase64(s)
-	if err != nil {
-		return nil, err
-	}
-	k, err := x509.ParsePKIXPublicKey(der)
-	if err != nil {
-		return nil, err
-	}
-	rk, ok := k.(*rsa.PublicKey)
-	if !ok {
-		return nil, errors.New("not an RSA key")
-	}
-	return rk, nil
-}
-
-func pemOrBase64(s string) ([]byte, error) {
-	s = strings.TrimSpace(s)
-	if b, _ := pem.Decode([]byte(s)); b != nil {
-		return b.Bytes, nil
-	}
-	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		return nil, errors.New("neither PEM nor base64")
-	}
-	return der, nil
-}
+func Verify(k *rsa.PublicKey, msg []byte, sig string) error { return alipayopen.Verify(k, msg, sig) }
 
 var yuanRE = regexp.MustCompile(`^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$`)
 
@@ -140,12 +49,4 @@ func FormatYuan(fen int64) string {
 }
 
 // truncate cuts s to at most n bytes on a rune boundary.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
-}
+func truncate(s string, n int) string { return alipayopen.Truncate(s, n) }
