@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -69,70 +68,8 @@ func (s *Store) LedgerEntries(ctx context.Context, from, to time.Time) ([]Ledger
 
 // LedgerKeys is the key store of the ledger's vault: the same envelope scheme as users'
 // data keys, in a table no user row refers to, so deleting or shredding a user never
-// touches it. Make the ledger's vault with vault.New(masters, st.LedgerKeys()).
-func (s *Store) LedgerKeys() vault.KeyStore { return ledgerKeys{s} }
-
-type ledgerKeys struct{ s *Store }
-
-func (k ledgerKeys) LoadKey(ctx context.Context, name string) ([]byte, error) {
-	var wrapped []byte
-	err := k.s.r.QueryRowContext(ctx, "SELECT wrapped FROM ledger_keys WHERE name = $1", name).Scan(&wrapped)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, vault.ErrNoKey
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: load ledger key: %w", err)
-	}
-	return wrapped, nil
-}
-
-func (k ledgerKeys) CreateKey(ctx context.Context, name, masterID string, wrapped []byte) error {
-	res, err := k.s.w.ExecContext(ctx, `INSERT INTO ledger_keys (name, master_key_id, wrapped) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO NOTHING`, name, masterID, wrapped)
-	if err != nil {
-		return fmt.Errorf("store: create ledger key: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return vault.ErrKeyExists
-	}
-	return nil
-}
-
-func (k ledgerKeys) ReplaceKey(ctx context.Context, name string, old, wrapped []byte, masterID string) error {
-	return k.s.inTx(ctx, func(tx *sql.Tx) error {
-		var cur []byte
-		err := tx.QueryRowContext(ctx, "SELECT wrapped FROM ledger_keys WHERE name = $1", name).Scan(&cur)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !bytes.Equal(cur, old)) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("store: replace ledger key: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE ledger_keys SET wrapped = $1, master_key_id = $2 WHERE name = $3", wrapped, masterID, name); err != nil {
-			return fmt.Errorf("store: replace ledger key: %w", err)
-		}
-		return nil
-	})
-}
-
-// DeleteKey refuses: the ledger must outlive everything else (O3).
-func (k ledgerKeys) DeleteKey(context.Context, string) error {
-	return errors.New("store: the ledger key is never shredded")
-}
-
-func (k ledgerKeys) KeysNotWrappedBy(ctx context.Context, masterID string, limit int) ([]string, error) {
-	rows, err := k.s.r.QueryContext(ctx, "SELECT name FROM ledger_keys WHERE master_key_id <> $1 ORDER BY name LIMIT $2", masterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: ledger keys to rotate: %w", err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("store: ledger keys to rotate: %w", err)
-		}
-		names = append(names, n)
-	}
-	return names, rows.Err()
+// touches it; the key itself is never shredded (the ledger outlives everything, O3).
+// Make the ledger's vault with vault.New(masters, st.LedgerKeys()).
+func (s *Store) LedgerKeys() vault.KeyStore {
+	return serviceKeys{s: s, table: "ledger_keys", what: "ledger"}
 }

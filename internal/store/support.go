@@ -1,9 +1,7 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -83,74 +81,9 @@ func (s *Store) DeleteSupportTickets(ctx context.Context, before time.Time, dry 
 }
 
 // SupportKeys is the key store of the support desk's vault: a key held by no user, so
-// a ticket can't be found through an account (S4). Make the vault with
+// a ticket can't be found through an account (S4); shredding it (the service's
+// closing) leaves no ticket readable. Make the vault with
 // vault.New(masters, st.SupportKeys()).
-func (s *Store) SupportKeys() vault.KeyStore { return supportKeys{s} }
-
-type supportKeys struct{ s *Store }
-
-func (k supportKeys) LoadKey(ctx context.Context, name string) ([]byte, error) {
-	var wrapped []byte
-	err := k.s.r.QueryRowContext(ctx, "SELECT wrapped FROM support_keys WHERE name = $1", name).Scan(&wrapped)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, vault.ErrNoKey
-	}
-	if err != nil {
-		return nil, fmt.Errorf("store: load support key: %w", err)
-	}
-	return wrapped, nil
-}
-
-func (k supportKeys) CreateKey(ctx context.Context, name, masterID string, wrapped []byte) error {
-	res, err := k.s.w.ExecContext(ctx, `INSERT INTO support_keys (name, master_key_id, wrapped) VALUES ($1, $2, $3)
-		ON CONFLICT (name) DO NOTHING`, name, masterID, wrapped)
-	if err != nil {
-		return fmt.Errorf("store: create support key: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return vault.ErrKeyExists
-	}
-	return nil
-}
-
-func (k supportKeys) ReplaceKey(ctx context.Context, name string, old, wrapped []byte, masterID string) error {
-	return k.s.inTx(ctx, func(tx *sql.Tx) error {
-		var cur []byte
-		err := tx.QueryRowContext(ctx, "SELECT wrapped FROM support_keys WHERE name = $1", name).Scan(&cur)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !bytes.Equal(cur, old)) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("store: replace support key: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE support_keys SET wrapped = $1, master_key_id = $2 WHERE name = $3", wrapped, masterID, name); err != nil {
-			return fmt.Errorf("store: replace support key: %w", err)
-		}
-		return nil
-	})
-}
-
-// DeleteKey shreds the support key (the service's closing): tickets no longer open.
-func (k supportKeys) DeleteKey(ctx context.Context, name string) error {
-	if _, err := k.s.w.ExecContext(ctx, "DELETE FROM support_keys WHERE name = $1", name); err != nil {
-		return fmt.Errorf("store: delete support key: %w", err)
-	}
-	return nil
-}
-
-func (k supportKeys) KeysNotWrappedBy(ctx context.Context, masterID string, limit int) ([]string, error) {
-	rows, err := k.s.r.QueryContext(ctx, "SELECT name FROM support_keys WHERE master_key_id <> $1 ORDER BY name LIMIT $2", masterID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: support keys to rotate: %w", err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("store: support keys to rotate: %w", err)
-		}
-		names = append(names, n)
-	}
-	return names, rows.Err()
+func (s *Store) SupportKeys() vault.KeyStore {
+	return serviceKeys{s: s, table: "support_keys", what: "support", shreddable: true}
 }
