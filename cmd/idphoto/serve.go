@@ -20,6 +20,7 @@ import (
 	"github.com/idphoto/idphoto/internal/spec"
 	"github.com/idphoto/idphoto/internal/store"
 	"github.com/idphoto/idphoto/internal/vault"
+	"github.com/idphoto/idphoto/internal/web"
 )
 
 const serveHelp = `Usage: idphoto serve [flags]
@@ -78,6 +79,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	eo := engineFlags(fs)
 	ro := retentionFlags(fs)
 	po := paymentFlags(fs)
+	lo := loginFlags(fs)
+	rc := httpapi.DefaultReconcileConfig()
+	fs.DurationVar(&rc.Every, "reconcile-every", envDuration("IDPHOTO_RECONCILE_EVERY", rc.Every), "how often unpaid orders are reconciled: channels asked, expired ones closed ($IDPHOTO_RECONCILE_EVERY)")
+	fs.DurationVar(&rc.After, "reconcile-after", envDuration("IDPHOTO_RECONCILE_AFTER", rc.After), "ask the channels about an order left paying this long (a lost notification) ($IDPHOTO_RECONCILE_AFTER)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveHelp)
 		fs.PrintDefaults()
@@ -137,6 +142,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	logins, err := lo.providers(po)
+	if err != nil {
+		return err
+	}
+	if err := rc.Validate(); err != nil {
+		return err
+	}
 	go func() {
 		if _, err := ledgerVault.Rotate(ctx); err != nil {
 			log.Error("ledger key rotation stopped", slog.String("error", err.Error()))
@@ -168,7 +180,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	a, err := httpapi.New(api, httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: eng, Specs: specs, Log: log, Support: supportVault,
-		Payments: pays, Ledger: ledgerVault})
+		Payments: pays, Ledger: ledgerVault, Logins: logins})
 	if err != nil {
 		return err
 	}
@@ -178,12 +190,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := a.Start(ctx); err != nil {
 		return err
 	}
-	s, err := server.New(srv, a.Handler(), log, a.Drain)
+	go a.RunReconciler(ctx, rc) // lost notifications, expired orders (O1, O2)
+	// The web page at /, the API under /api/v1.
+	s, err := server.New(srv, web.Handler(a.Handler()), log, a.Drain)
 	if err != nil {
 		return err
 	}
 	log.Info("idphoto serve", slog.String("engine", eng.Kind), slog.Int("workers", api.Workers), slog.Bool("unlock_all", api.UnlockAll),
-		slog.Any("payment_channels", channelNames(pays)), slog.Bool("sandbox_payments_no_money_moves", po.sandbox),
+		slog.Any("payment_channels", channelNames(pays)), slog.Any("login_channels", loginNames(logins)), slog.Bool("sandbox_payments_no_money_moves", po.sandbox),
 		slog.Duration("shutdown_timeout", srv.ShutdownTimeout), slog.String("version", version), slog.Time("started", time.Now()))
 	return s.Run(ctx, nil)
 }

@@ -22,6 +22,12 @@ const staffHelp = `Usage:
       kept). Operators fulfil print orders, override refunds and watch privacy
       requests; auditors export the ledger and read the audit trail. The name is
       sealed with the master key ($IDPHOTO_MASTER_KEY_FILE or $IDPHOTO_MASTER_KEY).
+  idphoto staff list [--data DIR]
+      lists the staff: id, role, since, live tokens and until when, and the name
+      when the master key is set.
+  idphoto staff revoke [--data DIR] ID
+      ends every session of a staff member at once: their tokens stop working. The
+      account stays for the audit trail; 'staff add' makes a new member.
 
 `
 
@@ -30,12 +36,18 @@ func cmdStaff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stdout, staffHelp)
 		if len(args) == 0 {
-			return usageError{"staff needs a subcommand: add"}
+			return usageError{"staff needs a subcommand: add, list or revoke"}
 		}
 		return nil
 	}
-	if args[0] != "add" {
-		return usageError{fmt.Sprintf("unknown staff subcommand %q: add", args[0])}
+	switch args[0] {
+	case "add":
+	case "list":
+		return staffList(ctx, args[1:], stdout)
+	case "revoke":
+		return staffRevoke(ctx, args[1:], stdout)
+	default:
+		return usageError{fmt.Sprintf("unknown staff subcommand %q: add, list or revoke", args[0])}
 	}
 	fs := flag.NewFlagSet("staff add", flag.ContinueOnError)
 	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database ($IDPHOTO_DATA)")

@@ -132,6 +132,7 @@ type API struct {
 	support *privacy.SupportDesk
 	logins  *logins
 	audit   *audit.Log
+	people  peopleCounter // the library's people count (P9), made on first use
 }
 
 // New builds the API; Start runs its workers.
@@ -190,6 +191,10 @@ func (a *API) routes() []route {
 		{"GET", Prefix + "/jobs/{id}/report", true, a.jobReport},
 		{"GET", Prefix + "/jobs/{id}/preview", true, a.jobPreview},
 		{"GET", Prefix + "/jobs/{id}/file", true, a.jobFile},
+		{"GET", Prefix + "/photos", true, a.listPhotos},
+		{"GET", Prefix + "/photos/{id}", true, a.getPhoto},
+		{"GET", Prefix + "/photos/{id}/thumb", true, a.photoThumb},
+		{"POST", Prefix + "/photos:delete", true, a.deletePhotos},
 		{"DELETE", Prefix + "/photos/{id}", true, a.deletePhoto},
 		{"DELETE", Prefix + "/me/photos", true, a.deleteAllPhotos},
 		{"POST", Prefix + "/me/cancel", true, a.cancelAccount},
@@ -204,6 +209,7 @@ func (a *API) routes() []route {
 		{"POST", Prefix + "/pay/notify/{channel}", false, a.payNotify},
 		{"GET", Prefix + "/status", false, a.serviceStatus},
 		{"GET", Prefix + "/policies", false, a.getPolicies},
+		{"GET", Prefix + "/specs", false, a.listSpecs},
 		{"GET", Prefix + "/me/consents", true, a.getConsents},
 		{"POST", Prefix + "/me/consents", true, a.acceptPolicy},
 		{"POST", Prefix + "/me/consents/{purpose}", true, a.setPurpose},
@@ -214,6 +220,7 @@ func (a *API) routes() []route {
 		{"POST", Prefix + "/ops/orders/{id}/ship", true, a.staffOnly(store.RoleOperator, a.opsShip)},
 		{"POST", Prefix + "/ops/orders/{id}/refund", true, a.staffOnly(store.RoleOperator, a.opsRefund)},
 		{"GET", Prefix + "/ops/requests", true, a.staffOnly(store.RoleOperator, a.opsRequests)},
+		{"GET", Prefix + "/ops/support", true, a.staffOnly(store.RoleOperator, a.opsSupport)},
 		{"GET", Prefix + "/audit/ledger.csv", true, a.staffOnly(store.RoleAuditor, a.auditLedger)},
 		{"GET", Prefix + "/audit/reads", true, a.staffOnly(store.RoleAuditor, a.auditReads)},
 	}

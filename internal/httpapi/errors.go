@@ -46,6 +46,9 @@ const (
 	CodeForbidden    = "forbidden"           // 403: the route needs a staff role this session lacks
 	CodeLoginCode    = "login_code_invalid"  // 400: the channel refused the mini-program's login code
 	CodeLoginChannel = "login_channel_error" // 502: the login channel failed
+	// CodeLoginRequired: paying with WeChat Pay or Alipay needs the user's login through
+	// that channel, whose id pays.
+	CodeLoginRequired = "login_required" // 409
 )
 
 var statusOf = map[string]int{
@@ -79,6 +82,7 @@ var statusOf = map[string]int{
 	CodeForbidden:        http.StatusForbidden,
 	CodeLoginCode:        http.StatusBadRequest,
 	CodeLoginChannel:     http.StatusBadGateway,
+	CodeLoginRequired:    http.StatusConflict,
 }
 
 // Codes lists every error code the API answers with.

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/idphoto/idphoto/internal/ledger"
+	"github.com/idphoto/idphoto/internal/login"
 	"github.com/idphoto/idphoto/internal/order"
 	"github.com/idphoto/idphoto/internal/payment"
 	"github.com/idphoto/idphoto/internal/payment/sandbox"
@@ -268,9 +269,44 @@ func (a *API) listOrders(w http.ResponseWriter, r *http.Request, user string) {
 
 type payRequest struct {
 	Channel string `json:"channel"`
-	// PayerID is the payer's WeChat openid or Alipay buyer_id from the mini-program's
-	// login; the sandbox needs none.
+	// PayerID is read for the sandbox only (a label, no money moves). WeChat Pay and
+	// Alipay take the payer from the user's own login through that channel: a client's
+	// word on whose openid pays is never trusted.
 	PayerID string `json:"payer_id,omitempty"`
+}
+
+// loginOfChannel is the login channel whose id a payment channel bills.
+var loginOfChannel = map[payment.Channel]login.Channel{
+	payment.WeChatPay: login.WeChat,
+	payment.Alipay:    login.Alipay,
+}
+
+// payerID is who pays: for WeChat Pay and Alipay the user's openid or user id from
+// their login through that channel (opened from its seal), for the sandbox what the
+// client said.
+func (a *API) payerID(ctx context.Context, user string, ch payment.Channel, fromClient string) (string, error) {
+	lc, real := loginOfChannel[ch]
+	if !real {
+		if len(fromClient) > 128 {
+			return "", fail(CodeBadRequest, "payer_id: at most 128 characters")
+		}
+		return fromClient, nil
+	}
+	ls, err := a.store.UserLogins(ctx, user)
+	if err != nil {
+		return "", err
+	}
+	for i := len(ls) - 1; i >= 0; i-- { // the latest login of the channel
+		if ls[i].Channel != string(lc) {
+			continue
+		}
+		b, err := a.vault.Open(ctx, user, ls[i].SubjectSealed, loginSubjectContext(lc))
+		if err != nil {
+			return "", fmt.Errorf("httpapi: payer of %s: %w", ch, err)
+		}
+		return string(b), nil
+	}
+	return "", fail(CodeLoginRequired, "paying with "+string(ch)+" needs a login through "+string(lc)+" first: POST "+Prefix+"/login/"+string(lc))
 }
 
 type payResponse struct {
@@ -297,11 +333,12 @@ func (a *API) payOrder(w http.ResponseWriter, r *http.Request, user string) {
 		a.respondError(w, r, fail(CodeUnknownChannel, "payment channel not available here; enabled: "+a.channelList()))
 		return
 	}
-	if len(req.PayerID) > 128 || (prov.Channel() != payment.Sandbox && req.PayerID == "") {
-		a.respondError(w, r, fail(CodeBadRequest, "payer_id: the payer's openid or buyer_id (at most 128 characters)"))
+	ctx := r.Context()
+	payer, err := a.payerID(ctx, user, prov.Channel(), req.PayerID)
+	if err != nil {
+		a.respondError(w, r, err)
 		return
 	}
-	ctx := r.Context()
 	ip := clientIP(r)
 	ipSealed, err := a.ledger.Seal(ctx, ledger.KeyName, []byte(ip), payIPContext(o.ID))
 	if err != nil {
@@ -334,7 +371,7 @@ func (a *API) payOrder(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	params, err := prov.Prepay(ctx, payment.PrepayRequest{OutTradeNo: o.ID, Description: "idphoto 证件照 ID photo",
-		AmountFen: o.TotalFen, PayerID: req.PayerID, ClientIP: ip, ExpiresAt: o.ExpiresAt})
+		AmountFen: o.TotalFen, PayerID: payer, ClientIP: ip, ExpiresAt: o.ExpiresAt})
 	if err != nil {
 		a.respondError(w, r, &apiError{Code: CodeChannel, Msg: "the payment channel did not take the order: try again", Err: err})
 		return
@@ -403,7 +440,7 @@ func (a *API) payNotify(w http.ResponseWriter, r *http.Request, _ string) {
 		prov.Reply(w, err)
 		return
 	}
-	out, err := a.applyTrade(r, t)
+	out, err := a.applyTrade(ctx, t)
 	if err != nil {
 		// A verified trade that does not fit its order: money may have moved, so the
 		// channel is asked to retry and an operator must look.
@@ -417,8 +454,7 @@ func (a *API) payNotify(w http.ResponseWriter, r *http.Request, _ string) {
 
 // applyTrade records a verified trade on its order and, when that pays the order, its
 // ledger entry in the same transaction.
-func (a *API) applyTrade(r *http.Request, t payment.Trade) (payment.Outcome, error) {
-	ctx := r.Context()
+func (a *API) applyTrade(ctx context.Context, t payment.Trade) (payment.Outcome, error) {
 	if t.State != payment.StatePaid {
 		return payment.Apply(ctx, nil, t)
 	}

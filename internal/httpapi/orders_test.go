@@ -18,6 +18,8 @@ import (
 	"github.com/idphoto/idphoto/internal/blob"
 	"github.com/idphoto/idphoto/internal/httpapi"
 	"github.com/idphoto/idphoto/internal/ledger"
+	"github.com/idphoto/idphoto/internal/login"
+	"github.com/idphoto/idphoto/internal/login/fakelogin"
 	"github.com/idphoto/idphoto/internal/payment"
 	"github.com/idphoto/idphoto/internal/payment/alipay"
 	"github.com/idphoto/idphoto/internal/payment/fakegw"
@@ -35,6 +37,30 @@ type payEnv struct {
 	ledger *vault.Vault
 	wechat *fakegw.WeChat
 	alipay *fakegw.Alipay
+	// wxLogin and aliLogin are the fake login servers: a payer is who logged in.
+	wxLogin  *fakelogin.WeChat
+	aliLogin *fakelogin.Alipay
+}
+
+// loginSession logs a user in through a mini-program login channel (wechat, alipay)
+// as subject (openid, user id), accepts the privacy policy and returns the token.
+func (e *payEnv) loginSession(channel, subject string) string {
+	e.t.Helper()
+	var body map[string]any
+	switch channel {
+	case "wechat":
+		body = map[string]any{"code": e.wxLogin.Code(subject)}
+	case "alipay":
+		body = map[string]any{"auth_code": e.aliLogin.Code(subject)}
+	}
+	res := e.postJSON("/api/v1/login/"+channel, "", body)
+	if res.status != http.StatusOK && res.status != http.StatusCreated {
+		e.t.Fatalf("login %s: %d %s", channel, res.status, res.body)
+	}
+	var l struct{ Token string }
+	res.json(e.t, &l)
+	e.accept(l.Token)
+	return l.Token
 }
 
 func newPayEnv(t *testing.T) *payEnv {
@@ -87,10 +113,23 @@ func newPayEnv(t *testing.T) *payEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	wl := fakelogin.NewWeChat()
+	al, err := fakelogin.NewAlipay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wx, err := login.NewWeChat(wl.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ali, err := login.NewAlipay(al.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
 	logs := &syncBuffer{}
 	log := slog.New(server.NewRedacting(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	api, err := httpapi.New(testConfig(), httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: realEngine(t), Specs: specs, Log: log,
-		Payments: []payment.Provider{wp, ap, sb}, Ledger: lv})
+		Payments: []payment.Provider{wp, ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,12 +142,14 @@ func newPayEnv(t *testing.T) *payEnv {
 		srv.Close()
 		wg.Close()
 		ag.Close()
+		wl.Close()
+		al.Close()
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		api.Drain(dctx)
 		st.Close()
 	})
-	return &payEnv{env: e, ledger: lv, wechat: wg, alipay: ag}
+	return &payEnv{env: e, ledger: lv, wechat: wg, alipay: ag, wxLogin: wl, aliLogin: al}
 }
 
 // gateway is what the test needs of a fake channel.
@@ -186,17 +227,28 @@ func TestOrderPaidThroughChannels(t *testing.T) {
 	e := newPayEnv(t)
 	var tradeNos []string
 	channels := []struct {
-		name    string
-		gw      gateway
-		payerID string
+		name, login string
+		gw          gateway
+		payerID     string
 	}{
-		{"wechatpay", e.wechat, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
-		{"alipay", e.alipay, "2088102175953034"},
+		{"wechatpay", "wechat", e.wechat, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+		{"alipay", "alipay", e.alipay, "2088102175953034"},
 	}
 	for _, c := range channels {
 		t.Run(c.name, func(t *testing.T) {
 			e.t = t
-			tok := e.session()
+			// An anonymous session has no openid or user id to pay with, and the
+			// client's word on one is not taken.
+			anon := e.session()
+			anonJob := e.madeJob(anon)
+			e.do("GET", "/api/v1/jobs/"+anonJob+"/preview", anon, "", nil)
+			var ao orderJSON
+			e.postJSON("/api/v1/orders", anon, map[string]any{"job_id": anonJob, "items": []map[string]any{{"kind": "ephoto"}}}).json(t, &ao)
+			if res := e.postJSON("/api/v1/orders/"+ao.ID+"/pay", anon, map[string]string{"channel": c.name, "payer_id": c.payerID}); res.status != http.StatusConflict || res.code() != "login_required" {
+				t.Fatalf("pay without a login of the channel: %d %s", res.status, res.body)
+			}
+
+			tok := e.loginSession(c.login, c.payerID)
 			job := e.madeJob(tok)
 			order := map[string]any{"job_id": job, "items": []map[string]any{{"kind": "ephoto"}}}
 
@@ -225,7 +277,8 @@ func TestOrderPaidThroughChannels(t *testing.T) {
 				t.Fatalf("refund of an unpaid order: %d %s", res.status, res.body)
 			}
 
-			res = e.postJSON("/api/v1/orders/"+o.ID+"/pay", tok, map[string]string{"channel": c.name, "payer_id": c.payerID})
+			// A payer_id from the client is ignored: the login's id pays (see the ledger).
+			res = e.postJSON("/api/v1/orders/"+o.ID+"/pay", tok, map[string]string{"channel": c.name, "payer_id": "oFORGED_by_the_client"})
 			if res.status != http.StatusOK {
 				t.Fatalf("pay: %d %s", res.status, res.body)
 			}

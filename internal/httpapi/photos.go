@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 
@@ -43,23 +44,45 @@ func (a *API) uploadPhoto(w http.ResponseWriter, r *http.Request, user string) {
 		a.respondError(w, r, err)
 		return
 	}
-	_, info, err := imageio.Decode(bytes.NewReader(data), a.cfg.Limits)
+	img, info, err := imageio.Decode(bytes.NewReader(data), a.cfg.Limits)
 	if err != nil {
 		a.respondError(w, r, asPipelineError(err))
 		return
 	}
 	p := store.Photo{ID: store.NewID(), UserID: user, Format: string(info.Format), Width: info.Width, Height: info.Height, Bytes: int64(len(data)), CreatedAt: a.now()}
 	p.BlobKey = "photos/" + p.ID
+	// The library's metadata and thumbnails (P8, P9): see library.go.
+	lp, thumbs, err := a.libraryPhoto(ctx, user, p, data, img)
+	if err != nil {
+		a.respondError(w, r, err)
+		return
+	}
 	if err := a.blobs.Put(ctx, user, p.BlobKey, data); err != nil {
 		a.respondError(w, r, err)
 		return
 	}
-	if err := a.store.CreatePhoto(ctx, p); err != nil {
+	if err := a.store.CreateLibraryPhoto(ctx, lp); err != nil {
 		a.blobs.Delete(ctx, p.BlobKey)
 		a.respondError(w, r, err)
 		return
 	}
+	if err := a.putThumbs(ctx, user, p.ID, thumbs); err != nil {
+		a.log.Warn("thumbnails not stored; made again on first read", slog.String("reason", "store"))
+	}
 	writeJSON(w, http.StatusCreated, photoResponse{ID: p.ID, Format: p.Format, Width: p.Width, Height: p.Height, Bytes: len(data)})
+}
+
+// readAtMost reads up to limit bytes. With the body's length known it reads into one
+// buffer of that size, where io.ReadAll would grow by doubling and leave about as much
+// again as garbage: a 10 MB photo takes 10 MB, not 26 (the uploads' memory bound).
+func readAtMost(r io.Reader, limit, size int64) ([]byte, error) {
+	if size <= 0 || size > limit {
+		return io.ReadAll(io.LimitReader(r, limit))
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(size) + bytes.MinRead)
+	_, err := buf.ReadFrom(io.LimitReader(r, limit))
+	return buf.Bytes(), err
 }
 
 // asPipelineError gives imageio's errors the pipeline's codes.
@@ -102,7 +125,7 @@ func (a *API) readPhoto(w http.ResponseWriter, r *http.Request) ([]byte, error) 
 				continue
 			}
 			// The part's own name and file name are never kept or logged.
-			data, err := io.ReadAll(io.LimitReader(part, max+1))
+			data, err := readAtMost(part, max+1, r.ContentLength)
 			if err != nil {
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {

@@ -55,6 +55,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	mk, _ := vault.ParseMasterKey(vault.NewMasterKeyText())
 	v, _ := vault.New([]vault.Key{mk}, st)
 	lv, _ := vault.New([]vault.Key{mk}, st.LedgerKeys())
+	sv, _ := vault.New([]vault.Key{mk}, st.SupportKeys())
 	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
@@ -87,7 +88,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	logs := &syncBuffer{}
 	log := slog.New(server.NewRedacting(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	api, err := httpapi.New(testConfig(), httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: realEngine(t), Specs: specs, Log: log,
-		Payments: []payment.Provider{ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}})
+		Payments: []payment.Provider{ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}, Support: sv})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +107,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 		api.Drain(dctx)
 		st.Close()
 	})
-	return &staffEnv{payEnv: &payEnv{env: e, ledger: lv, alipay: ag}, wxLogin: wl, aliLogin: al, aliPay: ap}
+	return &staffEnv{payEnv: &payEnv{env: e, ledger: lv, alipay: ag, wxLogin: wl, aliLogin: al}, wxLogin: wl, aliLogin: al, aliPay: ap}
 }
 
 // staff makes a staff member as 'idphoto staff add' does and returns id and token.
@@ -224,6 +225,7 @@ func TestPromiseS2StaffRoutesNeedTheirRole(t *testing.T) {
 		{"POST", "/api/v1/ops/orders/" + id + "/ship", store.RoleOperator},
 		{"POST", "/api/v1/ops/orders/" + id + "/refund", store.RoleOperator},
 		{"GET", "/api/v1/ops/requests", store.RoleOperator},
+		{"GET", "/api/v1/ops/support", store.RoleOperator},
 		{"GET", "/api/v1/audit/ledger.csv?from=2024-01-01&to=2030-01-01", store.RoleAuditor},
 		{"GET", "/api/v1/audit/reads?actor=" + store.NewID() + "&from=2024-01-01&to=2030-01-01", store.RoleAuditor},
 	}
@@ -306,12 +308,15 @@ func TestPromiseO4PrintOrderShippedByOperator(t *testing.T) {
 		t.Fatalf("ledger csv: %d %s", csv.status, csv.body)
 	}
 
-	// The refund override through the fake Alipay gateway.
+	// The refund override through the fake Alipay gateway, for a user logged in
+	// through Alipay (whose user id pays).
+	tok = e.loginSession("alipay", fakelogin.NewUserID())
+	alipayUser := e.userOf(tok)
 	job2 := e.madeJob(tok)
 	e.do("GET", "/api/v1/jobs/"+job2+"/preview", tok, "", nil)
 	var o2 orderJSON
 	e.postJSON("/api/v1/orders", tok, map[string]any{"job_id": job2, "items": []map[string]any{{"kind": "ephoto"}}}).json(t, &o2)
-	if res := e.postJSON("/api/v1/orders/"+o2.ID+"/pay", tok, map[string]string{"channel": "alipay", "payer_id": fakelogin.NewUserID()}); res.status != http.StatusOK {
+	if res := e.postJSON("/api/v1/orders/"+o2.ID+"/pay", tok, map[string]string{"channel": "alipay"}); res.status != http.StatusOK {
 		t.Fatalf("alipay pay: %d %s", res.status, res.body)
 	}
 	if err := e.alipay.Pay(o2.ID); err != nil {
@@ -349,7 +354,7 @@ func TestPromiseO4PrintOrderShippedByOperator(t *testing.T) {
 	}
 	actions := map[string]int{}
 	e.store.AuditEntries(ctx, func(en store.AuditEntry) error {
-		if en.Actor == opID && en.Subject == audit.Subject(user) {
+		if en.Actor == opID && (en.Subject == audit.Subject(user) || en.Subject == audit.Subject(alipayUser)) {
 			actions[en.Action]++
 		}
 		if strings.Contains(en.Detail, "wrong size") || strings.Contains(en.Detail, "138") {

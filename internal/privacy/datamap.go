@@ -63,6 +63,14 @@ var DataMap = map[string]map[string]Field{
 		"height":     {ClassPhoto, "limits and layout"},
 		"size_bytes": {ClassPhoto, "limits"},
 		"created_at": {ClassUsage, "retention clock of unpaid photos (R1)"},
+		// The library (issue 7, migration 0006).
+		"sort_at":     {ClassPhoto, "the feed's order (P8): capture time, else upload time; in the clear so pages are read by index"},
+		"meta_sealed": {ClassPhoto, "capture time, camera, size, placeholder colour; coarse place and people count only with consent (P9); sealed"},
+	},
+	"photo_thumbs": {
+		"photo_id":     {ClassUsage, "which photo the thumbnail is of"},
+		"width":        {ClassSystem, "which of the fixed thumbnail widths"},
+		"thumb_sealed": {ClassPhoto, "the feed's thumbnail (P8), a JPEG without metadata; sealed"},
 	},
 	"jobs": {
 		"id":           {ClassUsage, "names the ID-photo job"},

@@ -87,3 +87,12 @@ func (s *Store) DeleteSupportTickets(ctx context.Context, before time.Time, dry 
 func (s *Store) SupportKeys() vault.KeyStore {
 	return serviceKeys{s: s, table: "support_keys", what: "support", shreddable: true}
 }
+
+// CountSupportTickets says how many tickets are kept.
+func (s *Store) CountSupportTickets(ctx context.Context) (int, error) {
+	var n int
+	if err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM support_tickets").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count support tickets: %w", err)
+	}
+	return n, nil
+}

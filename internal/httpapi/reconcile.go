@@ -1,0 +1,163 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/idphoto/idphoto/internal/order"
+	"github.com/idphoto/idphoto/internal/payment"
+	"github.com/idphoto/idphoto/internal/store"
+)
+
+// Reconciliation (O2): a notification can be lost or late, and an unpaid order must
+// not stay open for ever. A loop asks the channels about orders left in paying and
+// applies a paid trade exactly as its notification would (payment.Apply and the
+// ledger entry in one transaction, so a late notification afterwards is a duplicate);
+// the same loop expires open orders whose unpaid time ran out.
+
+// ReconcileConfig is the reconciliation loop's timing.
+type ReconcileConfig struct {
+	// Every is how often the loop runs.
+	Every time.Duration
+	// After is how long an order stays in paying before the channels are asked.
+	After time.Duration
+	// Batch bounds the orders looked at in one run.
+	Batch int
+}
+
+// DefaultReconcileConfig: every minute, orders left paying 5 minutes, 200 at a time.
+func DefaultReconcileConfig() ReconcileConfig {
+	return ReconcileConfig{Every: time.Minute, After: 5 * time.Minute, Batch: 200}
+}
+
+// Validate reports a config that can't work.
+func (c ReconcileConfig) Validate() error {
+	if c.Every <= 0 || c.After < 0 || c.Batch < 1 {
+		return errors.New("httpapi: reconcile: every must be positive, after not negative, batch at least 1")
+	}
+	return nil
+}
+
+// Reconciled counts what one run did.
+type Reconciled struct {
+	Checked int // orders looked at
+	Paid    int // paid trades applied (their notification had not come)
+	Expired int // orders expired unpaid
+	Failed  int // orders left for the next run: a channel failed, or a trade did not fit
+}
+
+// Reconcile runs once at the time now (the clock is the caller's, for tests): it asks
+// every enabled channel about each order in paying untouched since now-After, applies
+// a paid trade, and expires the open orders past their unpaid time that no channel
+// reports paid.
+func (a *API) Reconcile(ctx context.Context, now time.Time, cfg ReconcileConfig) (Reconciled, error) {
+	var res Reconciled
+	if err := cfg.Validate(); err != nil {
+		return res, err
+	}
+	os, err := a.store.OrdersToReconcile(ctx, now.Add(-cfg.After), now, cfg.Batch)
+	if err != nil {
+		return res, err
+	}
+	for _, o := range os {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		res.Checked++
+		if o.Status == order.StatusPaying {
+			paid, err := a.queryChannels(ctx, o.Order)
+			if err != nil {
+				res.Failed++
+				continue // maybe paid: never expire what a channel could not answer for
+			}
+			if paid {
+				res.Paid++
+				continue
+			}
+		}
+		expired := false
+		err := a.store.UpdateOrder(ctx, o.ID, func(so *store.Order) error {
+			expired = so.ExpireIfDue(now)
+			if !expired {
+				return errNoChange
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errNoChange):
+		case err != nil:
+			res.Failed++
+			a.log.ErrorContext(ctx, "reconcile: expire", slog.String("order", o.ID), slog.String("error", err.Error()))
+		case expired:
+			res.Expired++
+		}
+	}
+	return res, nil
+}
+
+var errNoChange = errors.New("httpapi: no change")
+
+// queryChannels asks each enabled real channel about the order's trade and applies the
+// first paid one; paid reports that this call moved the order to paid. A channel's failure or a
+// paid trade that does not fit the order is an error: the order stays as it is.
+func (a *API) queryChannels(ctx context.Context, o order.Order) (paid bool, err error) {
+	var errs []error
+	// Not the sandbox: it "pays" at prepay, before the user confirms, and its
+	// notification comes from the client, so none is ever lost in transit.
+	for _, ch := range []payment.Channel{payment.WeChatPay, payment.Alipay} {
+		prov := a.pay[ch]
+		if prov == nil {
+			continue
+		}
+		t, err := prov.Query(ctx, o.ID)
+		if errors.Is(err, payment.ErrTradeNotFound) {
+			continue
+		}
+		if err != nil {
+			a.log.WarnContext(ctx, "reconcile: channel query failed", slog.String("channel", string(ch)),
+				slog.String("order", o.ID), slog.String("error", err.Error()))
+			errs = append(errs, err)
+			continue
+		}
+		if t.State != payment.StatePaid || t.OutTradeNo != o.ID {
+			continue
+		}
+		out, err := a.applyTrade(ctx, t)
+		if err != nil {
+			a.log.ErrorContext(ctx, "payment not applied: an operator must look", "trade", t, "error", err.Error())
+			return false, err
+		}
+		a.log.InfoContext(ctx, "payment reconciled", "trade", t, "outcome", out.String())
+		return out == payment.Applied, nil // a duplicate: paid meanwhile, nothing to expire
+	}
+	return false, errors.Join(errs...)
+}
+
+// RunReconciler runs Reconcile at once (what a crash left behind) and then every
+// cfg.Every until ctx ends.
+func (a *API) RunReconciler(ctx context.Context, cfg ReconcileConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	tick := time.NewTicker(cfg.Every)
+	defer tick.Stop()
+	for {
+		res, err := a.Reconcile(ctx, a.now(), cfg)
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err != nil:
+			a.log.ErrorContext(ctx, "reconcile failed", slog.String("error", err.Error()))
+		case res.Paid+res.Expired+res.Failed > 0:
+			a.log.InfoContext(ctx, "reconciled", slog.Int("checked", res.Checked), slog.Int("paid", res.Paid),
+				slog.Int("expired", res.Expired), slog.Int("failed", res.Failed))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/idphoto/idphoto/internal/store"
+)
+
+func libraryUser(t testing.TB, s *store.Store) string {
+	t.Helper()
+	u := store.NewID()
+	if err := s.CreateUser(context.Background(), store.User{ID: u, Role: store.RoleUser, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func libraryPhotos(user string, n int, base time.Time, step time.Duration) []store.LibraryPhoto {
+	ps := make([]store.LibraryPhoto, n)
+	for i := range ps {
+		id := store.NewID()
+		ps[i] = store.LibraryPhoto{Photo: store.Photo{ID: id, UserID: user, BlobKey: "photos/" + id, Format: "jpeg", Width: 4, Height: 3, CreatedAt: base},
+			SortAt: base.Add(time.Duration(i/2) * step), MetaSealed: []byte("sealed")} // pairs share a time: ties by id
+	}
+	return ps
+}
+
+func TestFeedPagesNewestFirst(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	u, other := libraryUser(t, s), libraryUser(t, s)
+	base := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	if err := s.CreateLibraryPhotos(ctx, libraryPhotos(u, 11, base, time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateLibraryPhotos(ctx, libraryPhotos(other, 3, base, time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// A photo added the old way sorts by its upload time (the migration's trigger).
+	old := store.Photo{ID: store.NewID(), UserID: u, BlobKey: "k", Format: "jpeg", CreatedAt: base.Add(-time.Hour)}
+	if err := s.CreatePhoto(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	var got []store.LibraryPhoto
+	var after *store.FeedCursor
+	for {
+		page, err := s.Feed(ctx, u, after, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, page...)
+		if len(page) < 4 {
+			break
+		}
+		last := page[len(page)-1]
+		after = &store.FeedCursor{SortAt: last.SortAt, ID: last.ID}
+	}
+	if len(got) != 12 {
+		t.Fatalf("%d photos, want 12", len(got))
+	}
+	for i := 1; i < len(got); i++ {
+		a, b := got[i-1], got[i]
+		if a.SortAt.Before(b.SortAt) || a.SortAt.Equal(b.SortAt) && a.ID < b.ID {
+			t.Errorf("out of order at %d", i)
+		}
+		if b.UserID != u {
+			t.Error("another user's photo in the feed")
+		}
+	}
+	if last := got[len(got)-1]; last.ID != old.ID || !last.SortAt.Equal(old.CreatedAt) || last.MetaSealed != nil {
+		t.Errorf("photo without library data: %+v", last)
+	}
+}
+
+func TestThumbsGoWithThePhoto(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openStore(t)
+	u, other := libraryUser(t, s), libraryUser(t, s)
+	p := libraryPhotos(u, 1, time.Now(), 0)[0]
+	if err := s.CreateLibraryPhoto(ctx, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutThumb(ctx, p.ID, 240, []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutThumb(ctx, p.ID, 240, []byte("b")); err != nil { // replaced
+		t.Fatal(err)
+	}
+	if b, err := s.Thumb(ctx, u, p.ID, 240); err != nil || string(b) != "b" {
+		t.Fatalf("thumb: %q %v", b, err)
+	}
+	if _, err := s.Thumb(ctx, other, p.ID, 240); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another user's thumb: %v", err)
+	}
+	if _, err := s.Thumb(ctx, u, p.ID, 480); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a width not made: %v", err)
+	}
+	if err := s.DeletePhoto(ctx, u, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Thumb(ctx, u, p.ID, 240); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("thumb outlived its photo: %v", err)
+	}
+}
+
+// BenchmarkFeedPage reads a page of 25 from 10,000 photos at page 1 and at page
+// 400 (the last): the query alone, without the API's decryption and JSON.
+func BenchmarkFeedPage(b *testing.B) {
+	ctx := context.Background()
+	cfg := store.DefaultConfig()
+	cfg.Path = filepath.Join(b.TempDir(), "idphoto.db")
+	s, err := store.Open(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	u := libraryUser(b, s)
+	if err := s.CreateLibraryPhotos(ctx, libraryPhotos(u, 10_000, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Minute)); err != nil {
+		b.Fatal(err)
+	}
+	const limit = 25
+	cursors := map[int]*store.FeedCursor{1: nil}
+	var after *store.FeedCursor
+	for page := 1; page <= 400; page++ {
+		cursors[page] = after
+		ps, err := s.Feed(ctx, u, after, limit)
+		if err != nil || len(ps) != limit {
+			b.Fatalf("page %d: %d, %v", page, len(ps), err)
+		}
+		last := ps[len(ps)-1]
+		after = &store.FeedCursor{SortAt: last.SortAt, ID: last.ID}
+	}
+	for _, page := range []int{1, 400} {
+		b.Run(fmt.Sprintf("page=%d", page), func(b *testing.B) {
+			for b.Loop() {
+				if ps, err := s.Feed(ctx, u, cursors[page], limit); err != nil || len(ps) != limit {
+					b.Fatal(len(ps), err)
+				}
+			}
+		})
+	}
+}
