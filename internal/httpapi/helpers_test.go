@@ -74,31 +74,47 @@ func realEngine(t testing.TB) httpapi.Maker {
 	return pureEngine
 }
 
+// storage is what every service test stands on: a temporary SQLite database, a
+// master key and the users' vault, a blob folder, the catalogue, captured logs.
+type storage struct {
+	dir   string
+	st    *store.Store
+	mk    vault.Key
+	v     *vault.Vault
+	blobs blob.Store
+	specs *spec.Catalog
+	logs  *syncBuffer
+	log   *slog.Logger
+}
+
+func openStorage(t testing.TB) storage {
+	t.Helper()
+	s := storage{dir: t.TempDir(), logs: &syncBuffer{}}
+	scfg := store.DefaultConfig()
+	scfg.Path = filepath.Join(s.dir, "idphoto.db")
+	var err error
+	if s.st, err = store.Open(context.Background(), scfg); err != nil {
+		t.Fatal(err)
+	}
+	s.mk, _ = vault.ParseMasterKey(vault.NewMasterKeyText())
+	if s.v, err = vault.New([]vault.Key{s.mk}, s.st); err != nil {
+		t.Fatal(err)
+	}
+	if s.blobs, err = blob.NewLocal(filepath.Join(s.dir, "blobs")); err != nil {
+		t.Fatal(err)
+	}
+	if s.specs, err = spec.Load(); err != nil {
+		t.Fatal(err)
+	}
+	s.log = slog.New(server.NewRedacting(slog.NewJSONHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	return s
+}
+
 func newEnv(t testing.TB, cfg httpapi.Config, maker httpapi.Maker) *env {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	scfg := store.DefaultConfig()
-	scfg.Path = filepath.Join(dir, "idphoto.db")
-	st, err := store.Open(ctx, scfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk, _ := vault.ParseMasterKey(vault.NewMasterKeyText())
-	v, err := vault.New([]vault.Key{mk}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := spec.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := &syncBuffer{}
-	log := slog.New(server.NewRedacting(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	s := openStorage(t)
+	dir, st, mk, v, blobs, specs, logs, log := s.dir, s.st, s.mk, s.v, s.blobs, s.specs, s.logs, s.log
 	sv, err := vault.New([]vault.Key{mk}, st.SupportKeys())
 	if err != nil {
 		t.Fatal(err)

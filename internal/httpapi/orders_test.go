@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/idphoto/idphoto/internal/blob"
 	"github.com/idphoto/idphoto/internal/httpapi"
 	"github.com/idphoto/idphoto/internal/ledger"
 	"github.com/idphoto/idphoto/internal/login"
@@ -26,7 +24,6 @@ import (
 	"github.com/idphoto/idphoto/internal/payment/sandbox"
 	"github.com/idphoto/idphoto/internal/payment/wechatpay"
 	"github.com/idphoto/idphoto/internal/server"
-	"github.com/idphoto/idphoto/internal/spec"
 	"github.com/idphoto/idphoto/internal/store"
 	"github.com/idphoto/idphoto/internal/vault"
 )
@@ -66,27 +63,9 @@ func (e *payEnv) loginSession(channel, subject string) string {
 func newPayEnv(t *testing.T) *payEnv {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	scfg := store.DefaultConfig()
-	scfg.Path = filepath.Join(dir, "idphoto.db")
-	st, err := store.Open(ctx, scfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk, _ := vault.ParseMasterKey(vault.NewMasterKeyText())
-	v, err := vault.New([]vault.Key{mk}, st)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openStorage(t)
+	dir, st, mk, v, blobs, specs, logs, log := s.dir, s.st, s.mk, s.v, s.blobs, s.specs, s.logs, s.log
 	lv, err := vault.New([]vault.Key{mk}, st.LedgerKeys())
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, err := spec.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +105,6 @@ func newPayEnv(t *testing.T) *payEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	log := slog.New(server.NewRedacting(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	api, err := httpapi.New(testConfig(), httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: realEngine(t), Specs: specs, Log: log,
 		Payments: []payment.Provider{wp, ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}})
 	if err != nil {

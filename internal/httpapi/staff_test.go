@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	"github.com/idphoto/idphoto/internal/audit"
-	"github.com/idphoto/idphoto/internal/blob"
 	"github.com/idphoto/idphoto/internal/httpapi"
 	"github.com/idphoto/idphoto/internal/login"
 	"github.com/idphoto/idphoto/internal/login/fakelogin"
@@ -23,7 +21,6 @@ import (
 	"github.com/idphoto/idphoto/internal/payment/fakegw"
 	"github.com/idphoto/idphoto/internal/payment/sandbox"
 	"github.com/idphoto/idphoto/internal/server"
-	"github.com/idphoto/idphoto/internal/spec"
 	"github.com/idphoto/idphoto/internal/store"
 	"github.com/idphoto/idphoto/internal/vault"
 )
@@ -45,22 +42,10 @@ func sha(tok string) []byte {
 func newStaffEnv(t *testing.T) *staffEnv {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	scfg := store.DefaultConfig()
-	scfg.Path = filepath.Join(dir, "idphoto.db")
-	st, err := store.Open(ctx, scfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mk, _ := vault.ParseMasterKey(vault.NewMasterKeyText())
-	v, _ := vault.New([]vault.Key{mk}, st)
+	s := openStorage(t)
+	dir, st, mk, v, blobs, specs, logs, log := s.dir, s.st, s.mk, s.v, s.blobs, s.specs, s.logs, s.log
 	lv, _ := vault.New([]vault.Key{mk}, st.LedgerKeys())
 	sv, _ := vault.New([]vault.Key{mk}, st.SupportKeys())
-	blobs, err := blob.NewLocal(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	specs, _ := spec.Load()
 	var handler http.Handler = http.NotFoundHandler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	ag, err := fakegw.NewAlipay()
@@ -85,8 +70,6 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
-	log := slog.New(server.NewRedacting(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	api, err := httpapi.New(testConfig(), httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: realEngine(t), Specs: specs, Log: log,
 		Payments: []payment.Provider{ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}, Support: sv})
 	if err != nil {
