@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	pigo "github.com/esimov/pigo/core"
@@ -83,6 +84,40 @@ func TestFinderScores(t *testing.T) {
 	t.Logf("weakest face %.1f, strongest non-face %.1f, MinScore %d", minFace, maxOther, DefaultMinScore)
 	if minFace < 2*DefaultMinScore || maxOther > DefaultMinScore/2 {
 		t.Errorf("MinScore %d has no margin: faces from %.1f, non-faces up to %.1f", DefaultMinScore, minFace, maxOther)
+	}
+}
+
+// The finder split over two goroutines finds what one RunCascade finds, in the
+// same order, upright and turned.
+func TestRunCascadeSplitMatches(t *testing.T) {
+	p, err := NewPigo(PigoConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "*", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fn := range files {
+		if filepath.Ext(fn) == ".md" || filepath.Ext(fn) == ".heic" {
+			continue
+		}
+		g, _, _ := toGray(decodeFile(t, fn), DefaultMaxSide)
+		angles := finderAngles[:1]
+		if filepath.Base(fn) == "messi5.jpg" {
+			angles = finderAngles // turned passes are slow: one photo is enough
+		}
+		for _, a := range angles {
+			cp := pigo.CascadeParams{
+				MinSize: DefaultMinFace, MaxSize: min(g.w, g.h), ShiftFactor: 0.1, ScaleFactor: 1.1,
+				ImageParams: squareParams(g),
+			}
+			want := p.finder.RunCascade(cp, a)
+			got := p.runCascade(cp, a)
+			if !slices.Equal(got, want) {
+				t.Errorf("%s angle %.3f: %d detections, want %d the same", filepath.Base(fn), a, len(got), len(want))
+			}
+		}
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 
 	"github.com/gen2brain/heic"
 	"golang.org/x/image/webp"
+
+	"github.com/idphoto/idphoto/internal/imageio/jpegscale"
 )
 
 // sniffWindow is how much of the file Decode gives to Sniff: enough for an
@@ -30,7 +32,16 @@ const sniffWindow = 4096
 // The image type depends on the format (often *image.YCbCr); an image that
 // had to be turned is an *image.NRGBA. Use ToNRGBA for one type.
 func Decode(r io.Reader, lim Limits) (image.Image, Info, error) {
-	img, info, err := decodeUpright(r, lim)
+	u, err := readUpload(r, lim)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	return u.decode()
+}
+
+// decode is Decode of an upload whose header has been read.
+func (u *upload) decode() (image.Image, Info, error) {
+	img, info, err := u.decodeUpright()
 	if err != nil || info.Orientation <= 1 {
 		return img, info, err
 	}
@@ -42,12 +53,35 @@ func Decode(r io.Reader, lim Limits) (image.Image, Info, error) {
 // DecodeWork is Decode for the pipeline's working copy: it shrinks the photo so its
 // long side is at most maxSide while converting it, then applies the orientation to
 // the small copy. Info describes the photo as decoded, orientation applied.
+//
+// A JPEG at least twice maxSide is decoded straight at a half, quarter or eighth of
+// its size (package jpegscale), which skips most of a full decode's work; a JPEG
+// that decoder does not read goes through image/jpeg like every other format.
 func DecodeWork(r io.Reader, lim Limits, maxSide int) (*image.NRGBA, Info, error) {
-	img, info, err := decodeUpright(r, lim)
+	u, err := readUpload(r, lim)
 	if err != nil {
-		return nil, info, err
+		return nil, Info{}, err
 	}
-	work := ShrinkImage(img, maxSide)
+	return u.work(maxSide, nil)
+}
+
+// work makes the working copy of u. grow, when not nil, is called before a photo is
+// decoded at full size rather than scaled (Budget takes the difference).
+func (u *upload) work(maxSide int, grow func() error) (*image.NRGBA, Info, error) {
+	work, info, ok := u.scaledJPEG(maxSide)
+	if !ok {
+		if grow != nil {
+			if err := grow(); err != nil {
+				return nil, Info{}, err
+			}
+		}
+		var img image.Image
+		var err error
+		if img, info, err = u.decodeUpright(); err != nil {
+			return nil, info, err
+		}
+		work = ShrinkImage(img, maxSide)
+	}
 	if info.Orientation > 1 {
 		work = orient(work, info.Orientation)
 		if info.Orientation >= 5 {
@@ -57,26 +91,74 @@ func DecodeWork(r io.Reader, lim Limits, maxSide int) (*image.NRGBA, Info, error
 	return work, info, nil
 }
 
-// decodeUpright does all of Decode but turning the image: Info.Orientation says how.
-func decodeUpright(r io.Reader, lim Limits) (image.Image, Info, error) {
+// scaledJPEG decodes a JPEG at the smallest of 1/8, 1/4 and 1/2 of its size that
+// keeps its long side at least maxSide, then shrinks it to the size ShrinkImage
+// gives. ok is false when the photo is too small for that or jpegscale refuses it:
+// image/jpeg then decodes it, or says what is wrong with it.
+func (u *upload) scaledJPEG(maxSide int) (*image.NRGBA, Info, bool) {
+	w, h := u.cfg.Width, u.cfg.Height
+	scale := jpegScale(u, maxSide)
+	if scale == 0 {
+
+		return nil, Info{}, false
+	}
+	img, err := guard(FormatJPEG, func() (image.Image, error) {
+		return jpegscale.Decode(u.data, scale, u.lim.MaxPixels)
+	})
+	if err != nil {
+		return nil, Info{}, false
+	}
+	dw, dh := fitSize(w, h, maxSide)
+	work := shrinkPlanes(img, float64(w)/float64(scale), float64(h)/float64(scale), dw, dh)
+	return work, Info{Format: FormatJPEG, Width: w, Height: h, Orientation: ReadOrientation(u.data)}, true
+}
+
+// jpegScale is the scale scaledJPEG decodes u at (8, 4 or 2), or 0 when it decodes
+// it in full.
+func jpegScale(u *upload, maxSide int) int {
+	if u.format != FormatJPEG || maxSide <= 0 {
+		return 0
+	}
+	for _, s := range []int{8, 4, 2} {
+		if max(u.cfg.Width, u.cfg.Height) >= s*maxSide {
+			return s
+		}
+	}
+	return 0
+}
+
+// upload is a file read within the byte limit whose header passed the pixel limit.
+type upload struct {
+	data   []byte
+	format Format
+	cfg    image.Config
+	lim    Limits
+}
+
+func readUpload(r io.Reader, lim Limits) (*upload, error) {
 	lim = lim.orDefault()
 	data, err := readCapped(r, lim.MaxBytes)
 	if err != nil {
-		return nil, Info{}, err
+		return nil, err
 	}
 	format, err := Sniff(data[:min(len(data), sniffWindow)])
 	if err != nil {
-		return nil, Info{}, err
+		return nil, err
 	}
 
 	cfg, err := guard(format, func() (image.Config, error) { return decodeConfig(format, data) })
 	if err != nil {
-		return nil, Info{}, err
+		return nil, err
 	}
 	if err := checkPixels(cfg.Width, cfg.Height, lim.MaxPixels); err != nil {
-		return nil, Info{}, err
+		return nil, err
 	}
+	return &upload{data: data, format: format, cfg: cfg, lim: lim}, nil
+}
 
+// decodeUpright does all of Decode but turning the image: Info.Orientation says how.
+func (u *upload) decodeUpright() (image.Image, Info, error) {
+	data, format := u.data, u.format
 	img, err := guard(format, func() (image.Image, error) { return decodeImage(format, data) })
 	if de := (*DecodeError)(nil); errors.As(err, &de) && looksTruncated(format, data) {
 		de.Kind = ErrTruncated
@@ -87,7 +169,7 @@ func decodeUpright(r io.Reader, lim Limits) (image.Image, Info, error) {
 	// The header and the pixels could disagree in a crafted file; the
 	// pixels are what the rest of the pipeline sees.
 	b := img.Bounds()
-	if err := checkPixels(b.Dx(), b.Dy(), lim.MaxPixels); err != nil {
+	if err := checkPixels(b.Dx(), b.Dy(), u.lim.MaxPixels); err != nil {
 		return nil, Info{}, err
 	}
 

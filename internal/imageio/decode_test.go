@@ -275,6 +275,12 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{})
 	lim := imageio.Limits{MaxBytes: 1 << 20, MaxPixels: 1 << 20}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The working copy: small enough that a JPEG takes the scaled decoder.
+		if work, info, err := imageio.DecodeWork(bytes.NewReader(data), lim, 8); err == nil {
+			if s := work.Rect.Size(); max(s.X, s.Y) > 8 && max(s.X, s.Y) != max(info.Width, info.Height) {
+				t.Fatalf("working copy %v of %dx%d", s, info.Width, info.Height)
+			}
+		}
 		img, info, err := imageio.Decode(bytes.NewReader(data), lim)
 		if err != nil {
 			if img != nil {

@@ -65,10 +65,11 @@ func typeSize(typ uint16) uint64 {
 // maxMetaText bounds a camera name: real ones are far shorter.
 const maxMetaText = 64
 
-// ReadMetadata reads the capture time, GPS position and camera of a JPEG, PNG or
-// WebP file from its EXIF block. It never fails: whatever is missing, malformed or
-// out of range is left zero. Every offset is checked against the block before it
-// is read, so a crafted file can't make it read outside data or loop.
+// ReadMetadata reads the capture time, GPS position and camera of a JPEG, PNG,
+// WebP or HEIC file from its EXIF block (in HEIC, the Exif item: heifexif.go). It
+// never fails: whatever is missing, malformed or out of range is left zero. Every
+// offset is checked against the block before it is read, so a crafted file can't
+// make it read outside data or loop.
 func ReadMetadata(data []byte) Metadata {
 	f, err := Sniff(data[:min(len(data), SniffLen)])
 	if err != nil {
@@ -82,6 +83,8 @@ func ReadMetadata(data []byte) Metadata {
 		tiff = pngEXIF(data)
 	case FormatWebP:
 		tiff = webpEXIF(data)
+	case FormatHEIC:
+		tiff = heifEXIF(data)
 	}
 	return tiffMetadata(tiff)
 }

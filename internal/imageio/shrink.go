@@ -41,15 +41,71 @@ func ShrinkImage(img image.Image, maxSide int) *image.NRGBA {
 	})
 }
 
+// ShrinkGray is Shrink for a grey image such as a matte: the same size and, pixel
+// for pixel, the same values Shrink gives that image as opaque NRGBA, with one
+// channel's work instead of four.
+func ShrinkGray(img *image.Gray, maxSide int) *image.Gray {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	if maxSide <= 0 || (w <= maxSide && h <= maxSide) {
+		return img
+	}
+	dw, dh := fitSize(w, h, maxSide)
+	dst := image.NewGray(image.Rect(0, 0, dw, dh))
+	cols, rows := boxWeights(w, dw), boxWeights(h, dh)
+	// The steps of shrinkRowsTo and reduceRow for one channel of an opaque image,
+	// in the same order, so the floats round alike.
+	line := make([]float32, 2*dw) // value, weight
+	acc := make([]float32, 2*dw)
+	opaque := float32(0xFF)
+	for dy, taps := range rows {
+		clear(acc)
+		for _, t := range taps {
+			src := img.Pix[img.PixOffset(img.Rect.Min.X, img.Rect.Min.Y+t.src):][:w]
+			for dx, ct := range cols {
+				var v, a float32
+				for _, c := range ct {
+					wa := c.weight * opaque * (1.0 / 255)
+					v += wa * float32(src[c.src])
+					a += wa
+				}
+				line[2*dx], line[2*dx+1] = v, a
+			}
+			for i, v := range line {
+				acc[i] += v * t.weight
+			}
+		}
+		out := dst.Pix[dy*dst.Stride : dy*dst.Stride+dw]
+		for i := range out {
+			if a := acc[2*i+1]; a >= 0.5/255 {
+				out[i] = toByte(acc[2*i] * (1 / a))
+			}
+		}
+	}
+	return dst
+}
+
 // shrinkRows box-filters a w×h NRGBA raster, read a row at a time through row, to
 // at most maxSide on its long side.
 func shrinkRows(w, h, maxSide int, row func(y int) []uint8) *image.NRGBA {
-	dw, dh := maxSide, maxSide
+	dw, dh := fitSize(w, h, maxSide)
+	return shrinkRowsTo(w, h, dw, dh, row)
+}
+
+// fitSize is the size Shrink gives a w×h image: maxSide on its long side, the other
+// side in proportion.
+func fitSize(w, h, maxSide int) (dw, dh int) {
+	dw, dh = maxSide, maxSide
 	if w >= h {
 		dh = max(1, int(math.Round(float64(h)*float64(maxSide)/float64(w))))
 	} else {
 		dw = max(1, int(math.Round(float64(w)*float64(maxSide)/float64(h))))
 	}
+	return dw, dh
+}
+
+// shrinkRowsTo box-filters a w×h NRGBA raster, read a row at a time through row,
+// to dw×dh.
+func shrinkRowsTo(w, h, dw, dh int, row func(y int) []uint8) *image.NRGBA {
 	dst := image.NewNRGBA(image.Rect(0, 0, dw, dh))
 	cols := boxWeights(w, dw)
 	rows := boxWeights(h, dh)
@@ -109,7 +165,13 @@ type tap struct {
 // the covered fraction of each, normalised so that every cell's weights sum
 // to one.
 func boxWeights(from, to int) [][]tap {
-	scale := float64(from) / float64(to)
+	return boxWeightsOver(from, float64(from), to)
+}
+
+// boxWeightsOver is boxWeights for a source whose to cells span only extent of
+// its from cells: a chroma plane padded past the image's edge.
+func boxWeightsOver(from int, extent float64, to int) [][]tap {
+	scale := extent / float64(to)
 	all := make([]tap, 0, from+2*to)
 	out := make([][]tap, to)
 	for d := range out {

@@ -103,13 +103,15 @@ type labPlanes struct {
 func toLab(m *image.RGBA) labPlanes {
 	w, h := m.Rect.Dx(), m.Rect.Dy()
 	p := labPlanes{w: w, h: h, l: make([]float32, w*h), a: make([]float32, w*h), b: make([]float32, w*h)}
-	for y := 0; y < h; y++ {
-		row := m.Pix[y*m.Stride : y*m.Stride+4*w]
-		for x := 0; x < w; x++ {
-			i := y*w + x
-			p.l[i], p.a[i], p.b[i] = lab(row[4*x], row[4*x+1], row[4*x+2])
+	inHalves(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			row := m.Pix[y*m.Stride : y*m.Stride+4*w]
+			for x := 0; x < w; x++ {
+				i := y*w + x
+				p.l[i], p.a[i], p.b[i] = lab(row[4*x], row[4*x+1], row[4*x+2])
+			}
 		}
-	}
+	})
 	return p
 }
 
@@ -174,25 +176,27 @@ func (bd *Backdrop) Matte(ctx context.Context, img image.Image, hint Hint) (*ima
 	raw := make([]float32, w*h)
 	fg := make([]bool, w*h)
 	lw := cfg.LightnessWeight
-	for y := 0; y < h; y++ {
-		v := float64(y) / float64(h)
-		// Along a row the model is linear in u: step it instead of recomputing.
-		var c0, dc [3]float64
-		for ch := range 3 {
-			c0[ch] = wall.at(ch, 0, v)
-			dc[ch] = wall.k[ch][1] / float64(w)
+	inHalves(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			v := float64(y) / float64(h)
+			// Along a row the model is linear in u: step it instead of recomputing.
+			var c0, dc [3]float64
+			for ch := range 3 {
+				c0[ch] = wall.at(ch, 0, v)
+				dc[ch] = wall.k[ch][1] / float64(w)
+			}
+			for x := 0; x < w; x++ {
+				i := y*w + x
+				dl := (float64(lp.l[i]) - (c0[0] + dc[0]*float64(x))) * lw
+				da := float64(lp.a[i]) - (c0[1] + dc[1]*float64(x))
+				db := float64(lp.b[i]) - (c0[2] + dc[2]*float64(x))
+				d := math.Sqrt(dl*dl + da*da + db*db)
+				a := float32((d - near) / (far - near))
+				raw[i] = clamp01(a)
+				fg[i] = raw[i] >= 0.5
+			}
 		}
-		for x := 0; x < w; x++ {
-			i := y*w + x
-			dl := (float64(lp.l[i]) - (c0[0] + dc[0]*float64(x))) * lw
-			da := float64(lp.a[i]) - (c0[1] + dc[1]*float64(x))
-			db := float64(lp.b[i]) - (c0[2] + dc[2]*float64(x))
-			d := math.Sqrt(dl*dl + da*da + db*db)
-			a := float32((d - near) / (far - near))
-			raw[i] = clamp01(a)
-			fg[i] = raw[i] >= 0.5
-		}
-	}
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("matte: backdrop: %w", err)
 	}
@@ -237,8 +241,8 @@ func (bd *Backdrop) Matte(ctx context.Context, img image.Image, hint Hint) (*ima
 	// Trimap: solid inside, clear outside, the soft ramp only in a band at the edge.
 	faceW := fx1 - fx0
 	band := max(2, int(faceW/40+0.5))
-	inside := erode(filled, w, h, band)
-	reach := dilate(filled, w, h, band)
+	var inside, reach []bool
+	together(func() { inside = erode(filled, w, h, band) }, func() { reach = dilate(filled, w, h, band) })
 	pix := make([]uint8, w*h)
 	for i := range pix {
 		switch {

@@ -55,34 +55,36 @@ func Foreground(img image.Image, alpha *image.Gray) *image.NRGBA {
 	// smooth, so they are computed on a grid s times coarser and interpolated.
 	r := max(6, min(w, h)/60)
 	s := max(1, r/3)
-	bg := newColourField(rgba, bgW, w, h, s, r)
-	fg := newColourField(rgba, fgW, w, h, s, r)
+	var bg, fg *colourField
+	together(func() { bg = newColourField(rgba, bgW, w, h, s, r) }, func() { fg = newColourField(rgba, fgW, w, h, s, r) })
 
-	for y := 0; y < h; y++ {
-		src := rgba.Pix[y*rgba.Stride:]
-		dst := out.Pix[y*out.Stride:]
-		for x := 0; x < w; x++ {
-			al := a[y*w+x]
-			px := src[4*x : 4*x+3 : 4*x+3]
-			switch {
-			case al >= 1:
-				copy(dst[4*x:4*x+3], px)
-			case al <= 0:
-				f := fg.at(x, y)
-				dst[4*x], dst[4*x+1], dst[4*x+2] = to8(f[0]), to8(f[1]), to8(f[2])
-			default:
-				// Trust the solved colour from α ≈ 0.3 up; below, lean on the person blur.
-				t := clamp01((al - 0.02) / 0.3)
-				t = t * t * (3 - 2*t)
-				bc, fc := bg.at(x, y), fg.at(x, y)
-				for c := range 3 {
-					solved := clamp01((float32(px[c])/255 - (1-al)*bc[c]) / al)
-					dst[4*x+c] = to8(t*solved + (1-t)*fc[c])
+	inHalves(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			src := rgba.Pix[y*rgba.Stride:]
+			dst := out.Pix[y*out.Stride:]
+			for x := 0; x < w; x++ {
+				al := a[y*w+x]
+				px := src[4*x : 4*x+3 : 4*x+3]
+				switch {
+				case al >= 1:
+					copy(dst[4*x:4*x+3], px)
+				case al <= 0:
+					f := fg.at(x, y)
+					dst[4*x], dst[4*x+1], dst[4*x+2] = to8(f[0]), to8(f[1]), to8(f[2])
+				default:
+					// Trust the solved colour from α ≈ 0.3 up; below, lean on the person blur.
+					t := clamp01((al - 0.02) / 0.3)
+					t = t * t * (3 - 2*t)
+					bc, fc := bg.at(x, y), fg.at(x, y)
+					for c := range 3 {
+						solved := clamp01((float32(px[c])/255 - (1-al)*bc[c]) / al)
+						dst[4*x+c] = to8(t*solved + (1-t)*fc[c])
+					}
 				}
+				dst[4*x+3] = to8(al)
 			}
-			dst[4*x+3] = to8(al)
 		}
-	}
+	})
 	return out
 }
 

@@ -15,7 +15,10 @@ func rgbaOf(img image.Image) *image.RGBA {
 		return m
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+	inHalves(b.Dy(), func(y0, y1 int) {
+		r := image.Rect(0, y0, b.Dx(), y1)
+		draw.Draw(dst, r, img, b.Min.Add(r.Min), draw.Src)
+	})
 	return dst
 }
 
@@ -95,60 +98,63 @@ func boxMean(src []float32, w, h, r int) []float32 {
 	return dst
 }
 
-// dilate returns the pixels within the (2r+1)² square of a set pixel.
+// dilate returns the pixels within the (2r+1)² square of a set pixel: within r of
+// one along the row, then within r of such a pixel down the column. Both passes
+// keep a running count of the set pixels in the window, so each pixel costs the
+// same whatever r.
 func dilate(mask []bool, w, h, r int) []bool {
 	if r <= 0 {
 		return append([]bool(nil), mask...)
 	}
-	// Rows: distance to the nearest set pixel along the row, then the same on columns,
-	// is the Chebyshev distance; two linear sweeps per axis.
-	const far = math.MaxInt32 / 2
-	rowd := make([]int32, w*h)
-	for y := 0; y < h; y++ {
-		last := -far
-		for x := 0; x < w; x++ {
-			if mask[y*w+x] {
-				last = x
+	rows := make([]bool, w*h)
+	inHalves(h, func(y0, y1 int) {
+		for y := y0; y < y1; y++ {
+			m, o := mask[y*w:(y+1)*w], rows[y*w:(y+1)*w]
+			n := 0 // set pixels in [x-r, x+r]
+			for _, v := range m[:min(r, w)] {
+				if v {
+					n++
+				}
 			}
-			rowd[y*w+x] = int32(x - last)
+			for x := range o {
+				if x+r < w && m[x+r] {
+					n++
+				}
+				o[x] = n > 0
+				if x >= r && m[x-r] {
+					n--
+				}
+			}
 		}
-		last = far
-		for x := w - 1; x >= 0; x-- {
-			if mask[y*w+x] {
-				last = x
-			}
-			if d := int32(last - x); d < rowd[y*w+x] {
-				rowd[y*w+x] = d
-			}
-		}
-	}
+	})
 	out := make([]bool, w*h)
-	// A pixel is within r when some row y' with |y-y'| <= r has rowd <= r.
-	near := make([]int32, w) // per column: last row where rowd <= r
-	for x := range near {
-		near[x] = -far
-	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if rowd[y*w+x] <= int32(r) {
-				near[x] = int32(y)
-			}
-			out[y*w+x] = int32(y)-near[x] <= int32(r)
-		}
-	}
-	for x := range near {
-		near[x] = far
-	}
-	for y := h - 1; y >= 0; y-- {
-		for x := 0; x < w; x++ {
-			if rowd[y*w+x] <= int32(r) {
-				near[x] = int32(y)
-			}
-			if near[x]-int32(y) <= int32(r) {
-				out[y*w+x] = true
+	// Down the columns, all of them at once so rows are read in order; each half
+	// of the columns keeps its own counts.
+	inHalves(w, func(x0, x1 int) {
+		n := make([]int32, x1-x0)
+		add := func(y int, d int32) {
+			for i, v := range rows[y*w+x0 : y*w+x1] {
+				if v {
+					n[i] += d
+				}
 			}
 		}
-	}
+		for y := range min(r, h) {
+			add(y, 1)
+		}
+		for y := range h {
+			if y+r < h {
+				add(y+r, 1)
+			}
+			o := out[y*w+x0 : y*w+x1]
+			for i := range o {
+				o[i] = n[i] > 0
+			}
+			if y >= r {
+				add(y-r, -1)
+			}
+		}
+	})
 	return out
 }
 
@@ -165,37 +171,46 @@ func erode(mask []bool, w, h, r int) []bool {
 	return d
 }
 
-// flood marks every pixel with allowed set that is 4-connected to a seed.
+// flood marks every pixel with allowed set that is 4-connected to a seed. It fills
+// a run along the row at a time and looks for runs to fill in the rows above and
+// below it, which touches each pixel a few times instead of pushing each one.
 func flood(allowed, seeds []bool, w, h int) []bool {
 	seen := make([]bool, w*h)
-	stack := make([]int32, 0, 1024)
-	for i, s := range seeds {
-		if s && allowed[i] && !seen[i] {
-			seen[i] = true
-			stack = append(stack, int32(i))
+	type span struct{ y, x0, x1 int } // x0..x1 inclusive, to scan for starts
+	var stack []span
+	// fill marks the run through (x, y) and queues the rows above and below it.
+	fill := func(x, y int) {
+		row, ok := seen[y*w:(y+1)*w], allowed[y*w:(y+1)*w]
+		l, r := x, x
+		for l > 0 && ok[l-1] && !row[l-1] {
+			l--
 		}
-	}
-	for len(stack) > 0 {
-		i := int(stack[len(stack)-1])
-		stack = stack[:len(stack)-1]
-		x, y := i%w, i/w
-		push := func(j int) {
-			if allowed[j] && !seen[j] {
-				seen[j] = true
-				stack = append(stack, int32(j))
-			}
+		for r+1 < w && ok[r+1] && !row[r+1] {
+			r++
 		}
-		if x > 0 {
-			push(i - 1)
-		}
-		if x+1 < w {
-			push(i + 1)
+		for i := l; i <= r; i++ {
+			row[i] = true
 		}
 		if y > 0 {
-			push(i - w)
+			stack = append(stack, span{y - 1, l, r})
 		}
 		if y+1 < h {
-			push(i + w)
+			stack = append(stack, span{y + 1, l, r})
+		}
+	}
+	for i, s := range seeds {
+		if s && allowed[i] && !seen[i] {
+			fill(i%w, i/w)
+			for len(stack) > 0 {
+				sp := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				row, ok := seen[sp.y*w:(sp.y+1)*w], allowed[sp.y*w:(sp.y+1)*w]
+				for x := sp.x0; x <= sp.x1; x++ {
+					if ok[x] && !row[x] {
+						fill(x, sp.y)
+					}
+				}
+			}
 		}
 	}
 	return seen

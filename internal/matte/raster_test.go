@@ -37,7 +37,7 @@ func TestDilateErodeMatchNaive(t *testing.T) {
 	for _, tc := range []struct {
 		w, h, r int
 		p       float64
-	}{{9, 7, 1, 0.1}, {20, 15, 2, 0.05}, {16, 16, 4, 0.7}, {5, 30, 3, 0.2}} {
+	}{{9, 7, 1, 0.1}, {20, 15, 2, 0.05}, {16, 16, 4, 0.7}, {5, 30, 3, 0.2}, {6, 4, 9, 0.1}, {130, 140, 5, 0.01}} {
 		mask := make([]bool, tc.w*tc.h)
 		for i := range mask {
 			mask[i] = rng.Float64() < tc.p
@@ -96,6 +96,49 @@ func TestFloodFourConnected(t *testing.T) {
 	for i, v := range got {
 		if want := allowed[i] && i%w < 2 && i/w < 2; v != want {
 			t.Errorf("pixel %d: %v, want %v", i, v, want)
+		}
+	}
+}
+
+// flood reaches exactly what a plain search over 4-neighbours reaches, on masks
+// with holes, spirals of noise and several seeds.
+func TestFloodMatchesSearch(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, tc := range []struct {
+		w, h int
+		p    float64
+	}{{1, 1, 1}, {10, 1, 0.7}, {1, 10, 0.7}, {40, 30, 0.55}, {64, 64, 0.6}, {200, 100, 0.65}} {
+		allowed, seeds := make([]bool, tc.w*tc.h), make([]bool, tc.w*tc.h)
+		for i := range allowed {
+			allowed[i] = rng.Float64() < tc.p
+			seeds[i] = rng.Float64() < 0.01
+		}
+		seeds[0] = true
+		want := make([]bool, tc.w*tc.h)
+		var queue []int
+		for i, s := range seeds {
+			if s && allowed[i] {
+				want[i] = true
+				queue = append(queue, i)
+			}
+		}
+		for len(queue) > 0 {
+			i := queue[0]
+			queue = queue[1:]
+			x, y := i%tc.w, i/tc.w
+			for _, d := range [][2]int{{-1, 0}, {1, 0}, {0, -1}, {0, 1}} {
+				nx, ny := x+d[0], y+d[1]
+				if j := ny*tc.w + nx; nx >= 0 && nx < tc.w && ny >= 0 && ny < tc.h && allowed[j] && !want[j] {
+					want[j] = true
+					queue = append(queue, j)
+				}
+			}
+		}
+		got := flood(allowed, seeds, tc.w, tc.h)
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%dx%d: pixel (%d,%d) %v, want %v", tc.w, tc.h, i%tc.w, i/tc.w, got[i], want[i])
+			}
 		}
 	}
 }

@@ -147,8 +147,9 @@ func guidedFilter(g, p []float32, w, h, r int, eps float32) []float32 {
 		gp[i] = g[i] * p[i]
 		gg[i] = g[i] * g[i]
 	}
-	mg, mp := boxMean(g, w, h, r), boxMean(p, w, h, r)
-	mgp, mgg := boxMean(gp, w, h, r), boxMean(gg, w, h, r)
+	var mg, mp, mgp, mgg []float32
+	together(func() { mg, mp = boxMean(g, w, h, r), boxMean(p, w, h, r) },
+		func() { mgp, mgg = boxMean(gp, w, h, r), boxMean(gg, w, h, r) })
 	a, bb := gp, gg // reuse
 	for i := range n {
 		varG := mgg[i] - mg[i]*mg[i]
@@ -156,7 +157,8 @@ func guidedFilter(g, p []float32, w, h, r int, eps float32) []float32 {
 		a[i] = cov / (varG + eps)
 		bb[i] = mp[i] - a[i]*mg[i]
 	}
-	ma, mb := boxMean(a, w, h, r), boxMean(bb, w, h, r)
+	var ma, mb []float32
+	together(func() { ma = boxMean(a, w, h, r) }, func() { mb = boxMean(bb, w, h, r) })
 	q := mg // reuse
 	for i := range n {
 		q[i] = clamp01(ma[i]*g[i] + mb[i])

@@ -132,6 +132,8 @@ func (rt *Runtime) NewSession(opt SessionOptions) (*Session, error) {
 		s.slots = append(s.slots, sl)
 		s.pool <- sl
 	}
+	// Before the warm-up grows the activation arena, and once more after it.
+	releaseFreedHeap()
 	zero := make([]float32, s.inputLen)
 	for _, sl := range s.slots {
 		for range opt.WarmUp {
@@ -141,6 +143,7 @@ func (rt *Runtime) NewSession(opt SessionOptions) (*Session, error) {
 			}
 		}
 	}
+	releaseFreedHeap()
 	return s, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"image"
 	"io"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/idphoto/idphoto/internal/compose"
@@ -33,6 +34,10 @@ type Config struct {
 	WorkMaxSide int
 	// MaxRoll is the largest head roll, in degrees, that is straightened.
 	MaxRoll float64
+	// Budget, when set, bounds the memory of decoded pixels across the process: the
+	// decode step waits for its share, taken from the header before decoding and
+	// given back once the working copy is made. Share one with the service's uploads.
+	Budget *imageio.Budget
 }
 
 // DefaultConfig is what the command line and the service use unless told otherwise.
@@ -171,8 +176,11 @@ func (e *Engine) Make(ctx context.Context, r io.Reader, req Request) (*Result, e
 	return st.res, nil
 }
 
-func (e *Engine) decode(_ context.Context, st *run) error {
-	work, info, err := imageio.DecodeWork(st.in, e.cfg.Limits, e.workSide(st.req.Spec))
+func (e *Engine) decode(ctx context.Context, st *run) error {
+	work, info, err := e.cfg.Budget.DecodeWork(ctx, st.in, e.cfg.Limits, e.workSide(st.req.Spec))
+	if err != nil && ctx.Err() != nil {
+		return &Error{Code: CodeCanceled, Msg: "cancelled", Err: err} // while waiting for the budget
+	}
 	if err != nil {
 		return err
 	}
@@ -236,8 +244,11 @@ func (e *Engine) refine(_ context.Context, st *run) error {
 	// finished photo at a fraction of the cost, and no aliasing when composing.
 	if f := maxOversample * st.place.Scale; f < 1 {
 		long := int(math.Round(f * float64(max(r.Dx(), r.Dy()))))
+		// The photo and its matte are shrunk at once when two processors are free.
+		var wg sync.WaitGroup
+		wg.Go(func() { alpha = imageio.ShrinkGray(alpha, long) })
 		img = imageio.Shrink(img, long)
-		alpha = shrinkGray(alpha, long)
+		wg.Wait()
 		sx, sy := float64(img.Rect.Dx())/float64(r.Dx()), float64(img.Rect.Dy())/float64(r.Dy())
 		st.place.ToSource = st.place.ToSource.
 			Then(geometry.Translate(-float64(r.Min.X), -float64(r.Min.Y))).
@@ -250,26 +261,6 @@ func (e *Engine) refine(_ context.Context, st *run) error {
 
 // maxOversample is how much finer than the finished photo the edge work is done.
 const maxOversample = 1.5
-
-// shrinkGray box-filters a matte to at most maxSide on its long side, with the same
-// output size imageio.Shrink gives an image of the same size.
-func shrinkGray(a *image.Gray, maxSide int) *image.Gray {
-	w, h := a.Rect.Dx(), a.Rect.Dy()
-	tmp := image.NewNRGBA(image.Rect(0, 0, w, h))
-	for y := 0; y < h; y++ {
-		src := a.Pix[a.PixOffset(a.Rect.Min.X, a.Rect.Min.Y+y):][:w]
-		dst := tmp.Pix[y*tmp.Stride:][:4*w]
-		for x, v := range src {
-			dst[4*x], dst[4*x+3] = v, 255
-		}
-	}
-	small := imageio.Shrink(tmp, maxSide)
-	out := image.NewGray(small.Rect)
-	for i := range out.Pix {
-		out.Pix[i] = small.Pix[4*i]
-	}
-	return out
-}
 
 // refineMargin covers the edge filters' reach, so the region's border doesn't show.
 const refineMargin = 24
