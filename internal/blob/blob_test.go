@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,5 +131,96 @@ func TestSealed(t *testing.T) {
 	}
 	if _, err := s.Get(ctx, "alice", "photos/p1"); !errors.Is(err, vault.ErrNoKey) {
 		t.Fatalf("after shredding: %v", err)
+	}
+}
+
+// emptyDirs lists the folders under root (not root) that hold nothing.
+func emptyDirs(t *testing.T, root string) []string {
+	t.Helper()
+	var out []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != root {
+			if es, _ := os.ReadDir(p); len(es) == 0 {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+// R3, R4: deleting a folder's last blob removes the folders it leaves empty, up to
+// the root (which stays); a folder with another blob stays.
+func TestPromiseR3LocalPrunesEmptyFolders(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	l, err := blob.NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"jobs/j1/file", "jobs/j1/preview", "jobs/j2/file", "photos/p1"} {
+		if err := l.Put(ctx, k, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Delete(ctx, "jobs/j1/file")
+	if _, err := os.Stat(filepath.Join(root, "jobs", "j1")); err != nil {
+		t.Fatalf("a folder with a blob left was removed: %v", err)
+	}
+	for _, k := range []string{"jobs/j1/preview", "jobs/j2/file"} {
+		l.Delete(ctx, k)
+	}
+	if _, err := os.Stat(filepath.Join(root, "jobs")); !os.IsNotExist(err) {
+		t.Errorf("jobs/ stays after its last blob: %v", err)
+	}
+	l.Delete(ctx, "photos/p1")
+	l.Delete(ctx, "photos/p1") // again: nothing to do, no error
+	if es, err := os.ReadDir(root); err != nil || len(es) != 0 {
+		t.Errorf("root after deleting everything: %v, %v; want it there and empty", es, err)
+	}
+	if err := l.Put(ctx, "jobs/j1/file", []byte("again")); err != nil {
+		t.Fatalf("Put after its folder was pruned: %v", err)
+	}
+}
+
+// Puts and Deletes racing in the same folders: every Put succeeds and keeps its
+// blob, and once all is deleted no folder is left.
+func TestLocalPruneConcurrent(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	l, err := blob.NewLocal(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				k := fmt.Sprintf("jobs/j%d/f%d", i%3, g)
+				if err := l.Put(ctx, k, []byte("x")); err != nil {
+					errs <- err
+					return
+				}
+				if b, err := l.Get(ctx, k); err != nil || string(b) != "x" {
+					errs <- fmt.Errorf("get %s after put: %q, %v", k, b, err)
+					return
+				}
+				if err := l.Delete(ctx, k); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if es, _ := os.ReadDir(root); len(es) != 0 {
+		t.Errorf("left under the root: %v (empty: %v)", es, emptyDirs(t, root))
 	}
 }

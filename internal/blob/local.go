@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Local keeps blobs as files under a folder.
@@ -47,10 +48,7 @@ func (l *Local) Put(ctx context.Context, key string, data []byte) error {
 		return err
 	}
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("blob: put: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".tmp-*")
+	f, err := l.createTemp(dir)
 	if err != nil {
 		return fmt.Errorf("blob: put: %w", err)
 	}
@@ -67,6 +65,7 @@ func (l *Local) Put(ctx context.Context, key string, data []byte) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
+		l.prune(dir)
 		return fmt.Errorf("blob: put: %w", err)
 	}
 	if d, err := os.Open(dir); err == nil {
@@ -92,7 +91,28 @@ func (l *Local) Get(ctx context.Context, key string) ([]byte, error) {
 	return b, nil
 }
 
-// Delete removes the file; a missing blob is not an error.
+// createTemp makes the blob's folder and a temporary file in it. A Delete of a
+// folder's last blob may remove the folder (or a parent) meanwhile (see prune): the
+// folder is then made again.
+func (l *Local) createTemp(dir string) (*os.File, error) {
+	var err error
+	for range 5 {
+		if err = os.MkdirAll(dir, 0o700); err == nil {
+			var f *os.File
+			if f, err = os.CreateTemp(dir, ".tmp-*"); err == nil {
+				return f, nil
+			}
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// Delete removes the file; a missing blob is not an error. The folders it leaves
+// empty are removed too, up to the root: no empty per-job or per-user folder stays
+// behind to tell that something was there.
 func (l *Local) Delete(ctx context.Context, key string) error {
 	p, err := l.path(key)
 	if err != nil {
@@ -101,7 +121,21 @@ func (l *Local) Delete(ctx context.Context, key string) error {
 	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("blob: delete: %w", err)
 	}
+	l.prune(filepath.Dir(p))
 	return nil
+}
+
+// prune removes dir and then its parents while they are empty, stopping below the
+// root. os.Remove removes only an empty folder, atomically, so a folder that a
+// concurrent Put has written into (its temporary file or its blob) stays; a Put that
+// made the folder and lost it before creating its temporary file makes it again.
+func (l *Local) prune(dir string) {
+	for dir != l.root && strings.HasPrefix(dir, l.root+string(filepath.Separator)) {
+		if os.Remove(dir) != nil {
+			return // not empty (or already gone): its parents are not empty either
+		}
+		dir = filepath.Dir(dir)
+	}
 }
 
 // Exists reports whether the blob is there.

@@ -11,6 +11,7 @@
 package vault
 
 import (
+	"container/list"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -236,18 +237,48 @@ type Vault struct {
 	keys    KeyStore
 
 	mu    sync.Mutex
-	cache map[string]Key // unwrapped data keys by user: unwrapping costs a read
+	cache keyCache // unwrapped data keys of the users seen last: unwrapping costs a read
+	// shreds counts Shred calls: a key read from the store before a Shred finished
+	// is not cached after it.
+	shreds uint64
 }
 
-// New makes a vault from master keys (the first is current) and a key store.
+// Config tunes a vault.
+type Config struct {
+	// CacheKeys is how many unwrapped data keys are kept in memory, the least
+	// recently used dropped first. Each costs about 1 KB.
+	CacheKeys int
+}
+
+// DefaultConfig keeps the keys of 10,000 users: about 10 MB.
+func DefaultConfig() Config { return Config{CacheKeys: 10_000} }
+
+// Validate reports a config that can't work.
+func (c Config) Validate() error {
+	if c.CacheKeys < 1 {
+		return fmt.Errorf("vault: key cache of %d keys: at least 1", c.CacheKeys)
+	}
+	return nil
+}
+
+// New makes a vault from master keys (the first is current) and a key store, with
+// DefaultConfig.
 func New(masters []Key, keys KeyStore) (*Vault, error) {
+	return NewWithConfig(DefaultConfig(), masters, keys)
+}
+
+// NewWithConfig is New with a config.
+func NewWithConfig(cfg Config, masters []Key, keys KeyStore) (*Vault, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	if len(masters) == 0 {
 		return nil, errors.New("vault: no master key given")
 	}
 	if keys == nil {
 		return nil, errors.New("vault: no key store")
 	}
-	v := &Vault{current: masters[0], masters: map[string]Key{}, keys: keys, cache: map[string]Key{}}
+	v := &Vault{current: masters[0], masters: map[string]Key{}, keys: keys, cache: newKeyCache(cfg.CacheKeys)}
 	for _, m := range masters {
 		if m.aead == nil {
 			return nil, errors.New("vault: zero master key")
@@ -273,6 +304,7 @@ func (v *Vault) UserKey(ctx context.Context, user string) (Key, error) {
 	}
 	raw := randomBytes(keySize)
 	wrapped := v.current.Seal(raw, wrapContext(user))
+	clear(raw) // the key is read back, unwrapped, like any other
 	switch err := v.keys.CreateKey(ctx, user, v.current.ID, wrapped); {
 	case errors.Is(err, ErrKeyExists):
 		return v.ExistingKey(ctx, user)
@@ -286,7 +318,8 @@ func (v *Vault) UserKey(ctx context.Context, user string) (Key, error) {
 // never makes a key, so a shredded user's data stays unreadable.
 func (v *Vault) ExistingKey(ctx context.Context, user string) (Key, error) {
 	v.mu.Lock()
-	k, ok := v.cache[user]
+	k, ok := v.cache.get(user)
+	shreds := v.shreds
 	v.mu.Unlock()
 	if ok {
 		return k, nil
@@ -295,19 +328,24 @@ func (v *Vault) ExistingKey(ctx context.Context, user string) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	k, err = v.unwrap(user, wrapped)
+	k, raw, err := v.unwrapRaw(user, wrapped)
+	clear(raw) // the cipher holds its own expanded copy; this one is not kept
 	if err != nil {
 		return Key{}, err
 	}
 	v.mu.Lock()
-	v.cache[user] = k
-	v.mu.Unlock()
+	defer v.mu.Unlock()
+	if v.shreds == shreds { // else a Shred ran meanwhile: this may be the shredded key
+		v.cache.put(user, k)
+	}
 	return k, nil
 }
 
-func (v *Vault) unwrap(user string, wrapped []byte) (Key, error) {
-	k, _, err := v.unwrapRaw(user, wrapped)
-	return k, err
+// CachedKeys is how many unwrapped data keys the vault holds in memory.
+func (v *Vault) CachedKeys() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.cache.len()
 }
 
 // Seal encrypts a field or blob of the user with their data key.
@@ -330,11 +368,20 @@ func (v *Vault) Open(ctx context.Context, user string, ct []byte, context string
 
 // Shred destroys the user's data key: everything sealed for them is unreadable from
 // then on, in the database, the blob store and every backup.
+//
+// The key leaves the cache before and after it leaves the store, and a read that
+// raced with the shredding does not put it back.
 func (v *Vault) Shred(ctx context.Context, user string) error {
-	v.mu.Lock()
-	delete(v.cache, user)
-	v.mu.Unlock()
-	if err := v.keys.DeleteKey(ctx, user); err != nil {
+	forget := func() {
+		v.mu.Lock()
+		v.shreds++
+		v.cache.remove(user)
+		v.mu.Unlock()
+	}
+	forget()
+	err := v.keys.DeleteKey(ctx, user)
+	forget()
+	if err != nil {
 		return fmt.Errorf("vault: shred: %w", err)
 	}
 	return nil
@@ -370,7 +417,9 @@ func (v *Vault) Rotate(ctx context.Context) (int, error) {
 			if err != nil {
 				return n, fmt.Errorf("vault: rotate key of a user: %w", err)
 			}
-			if err := v.keys.ReplaceKey(ctx, u, wrapped, v.current.Seal(raw, wrapContext(u)), v.current.ID); err != nil {
+			rewrapped := v.current.Seal(raw, wrapContext(u))
+			clear(raw)
+			if err := v.keys.ReplaceKey(ctx, u, wrapped, rewrapped, v.current.ID); err != nil {
 				return n, fmt.Errorf("vault: rotate: %w", err)
 			}
 			n++
@@ -397,4 +446,56 @@ func (v *Vault) unwrapRaw(user string, wrapped []byte) (Key, []byte, error) {
 	}
 	k, err := dataKeyFromRaw(raw)
 	return k, raw, err
+}
+
+// keyCache is a least-recently-used cache of unwrapped data keys. It holds each key
+// only as its cipher: the raw bytes are zeroed as soon as the cipher is made, and an
+// evicted or shredded entry's cipher is dropped. (Go's AES keeps its expanded key
+// inside the cipher, with no way to wipe it; it goes with the garbage.)
+type keyCache struct {
+	max   int
+	order list.List // *cacheEntry, most recently used first
+	byID  map[string]*list.Element
+}
+
+type cacheEntry struct {
+	user string
+	key  Key
+}
+
+func newKeyCache(max int) keyCache { return keyCache{max: max, byID: map[string]*list.Element{}} }
+
+func (c *keyCache) len() int { return c.order.Len() }
+
+func (c *keyCache) get(user string) (Key, bool) {
+	e, ok := c.byID[user]
+	if !ok {
+		return Key{}, false
+	}
+	c.order.MoveToFront(e)
+	return e.Value.(*cacheEntry).key, true
+}
+
+func (c *keyCache) put(user string, k Key) {
+	if e, ok := c.byID[user]; ok { // another reader cached it first
+		c.order.MoveToFront(e)
+		return
+	}
+	c.byID[user] = c.order.PushFront(&cacheEntry{user: user, key: k})
+	for c.order.Len() > c.max {
+		c.drop(c.order.Back())
+	}
+}
+
+func (c *keyCache) remove(user string) {
+	if e, ok := c.byID[user]; ok {
+		c.drop(e)
+	}
+}
+
+func (c *keyCache) drop(e *list.Element) {
+	ent := e.Value.(*cacheEntry)
+	ent.key = Key{}
+	c.order.Remove(e)
+	delete(c.byID, ent.user)
 }
