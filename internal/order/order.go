@@ -46,7 +46,10 @@ const (
 	EventPaid   Event = "paid"   // a verified channel notification or query says paid
 	EventFulfil Event = "fulfil" // the e-photo is ready to download
 	EventShip   Event = "ship"   // the prints are in the post
-	EventClose  Event = "close"  // nothing left to do
+	// EventClose: nothing left to do. The retention sweep closes a fulfilled e-photo
+	// order when its files' period ends and a shipped print order when its period
+	// does, both counted from payment (R1, R2); a paid order never delivered stays paid.
+	EventClose  Event = "close"
 	EventCancel Event = "cancel" // the user gave up before paying
 	EventExpire Event = "expire" // unpaid past its time
 	EventRefund Event = "refund" // operator override of the refund rule (O5)

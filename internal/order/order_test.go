@@ -288,3 +288,16 @@ func TestNewID(t *testing.T) {
 		t.Fatalf("ids %q %q", a, b)
 	}
 }
+
+func TestCheckTrackingNo(t *testing.T) {
+	for in, want := range map[string]string{" SF1234567890 ": "SF1234567890", "yt-0001": "yt-0001", "ABCD": "ABCD"} {
+		if got, err := order.CheckTrackingNo(in); err != nil || got != want {
+			t.Errorf("%q: %q %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "ABC", strings.Repeat("9", 41), "SF 123456", "SF12345;", "顺丰12345"} {
+		if _, err := order.CheckTrackingNo(in); !errors.Is(err, order.ErrBadTrackingNo) {
+			t.Errorf("%q accepted: %v", in, err)
+		}
+	}
+}

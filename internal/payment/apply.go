@@ -43,6 +43,11 @@ const (
 	Duplicate
 	// NotPaid: the trade is not paid (pending, closed, failed); nothing changed.
 	NotPaid
+	// Flagged: the trade is paid but its order could not take it (ErrNotPayable:
+	// cancelled, expired, or paid through another trade). Apply never returns it; the
+	// service does, once it has confirmed the trade with the channel, entered it in the
+	// ledger and flagged it for an operator to refund, so the money is not lost.
+	Flagged
 )
 
 func (o Outcome) String() string {
@@ -53,6 +58,8 @@ func (o Outcome) String() string {
 		return "duplicate"
 	case NotPaid:
 		return "not paid"
+	case Flagged:
+		return "flagged for refund"
 	}
 	return fmt.Sprintf("Outcome(%d)", int(o))
 }

@@ -134,6 +134,12 @@ type Provider interface {
 	Query(ctx context.Context, outTradeNo string) (Trade, error)
 	// Refund returns money for a paid trade.
 	Refund(ctx context.Context, r RefundRequest) (Refund, error)
+	// Close closes an unpaid trade at the channel so it can no longer be paid: for an
+	// order that expired unpaid, after Query found it unpaid. A trade the channel does
+	// not know, or one already closed, needs no closing: nil. A trade paid meanwhile, or
+	// whose payer is confirming it at this moment, is not closed: an error wrapping
+	// ErrChannel, and the caller queries it again later.
+	Close(ctx context.Context, outTradeNo string) error
 }
 
 // Errors that callers tell apart. Their text is safe to log: no payer data.

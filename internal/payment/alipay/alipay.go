@@ -1,6 +1,6 @@
 // Package alipay is the Alipay channel for mini-programs, written by hand against the
 // open platform's gateway: alipay.trade.create with the buyer's id, RSA2 request
-// signing, verified answers and async notifications, trade query and refund.
+// signing, verified answers and async notifications, trade query, close and refund.
 package alipay
 
 import (
@@ -296,6 +296,30 @@ func (p *Provider) Query(ctx context.Context, outTradeNo string) (payment.Trade,
 		return payment.Trade{}, fmt.Errorf("alipay: query %s: %w: %v", outTradeNo, payment.ErrChannel, err)
 	}
 	return t, nil
+}
+
+// Close closes an unpaid trade (alipay.trade.close), its signed answer verified. A trade
+// Alipay does not know (ACQ.TRADE_NOT_EXIST) needs no closing; one paid meanwhile
+// (ACQ.TRADE_STATUS_ERROR) is not closed and wraps payment.ErrChannel.
+func (p *Provider) Close(ctx context.Context, outTradeNo string) error {
+	if outTradeNo == "" {
+		return errors.New("alipay: close needs an order id")
+	}
+	var out struct {
+		OutTradeNo string `json:"out_trade_no"`
+		TradeNo    string `json:"trade_no"`
+	}
+	err := p.call(ctx, "alipay.trade.close", map[string]string{"out_trade_no": outTradeNo}, false, &out)
+	if errors.Is(err, payment.ErrTradeNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if out.OutTradeNo != "" && out.OutTradeNo != outTradeNo {
+		return fmt.Errorf("alipay: close %s: %w: answer for another trade", outTradeNo, payment.ErrChannel)
+	}
+	return nil
 }
 
 // Refund asks Alipay to return money (alipay.trade.refund). Alipay refunds at once or

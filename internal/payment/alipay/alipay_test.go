@@ -159,3 +159,30 @@ func TestReply(t *testing.T) {
 		t.Fatal("failure answered success")
 	}
 }
+
+// alipay.trade.close's answer is verified: one that does not verify is not taken as
+// closed.
+func TestCloseAnswerVerified(t *testing.T) {
+	good, g := newPair(t)
+	other, err := fakegw.NewAlipay()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	if _, err := good.Prepay(ctx, payment.PrepayRequest{OutTradeNo: "order-c", Description: "x", AmountFen: 100, PayerID: "2088102146225135"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := g.Config("https://idphoto.example/n")
+	cfg.AlipayPublicKey = other.Config("https://x.example/").AlipayPublicKey
+	p, _ := alipay.New(cfg)
+	if err := p.Close(ctx, "order-c"); !errors.Is(err, payment.ErrChannel) {
+		t.Fatalf("close accepted an answer with a bad signature: %v", err)
+	}
+	if err := good.Close(ctx, "order-c"); err != nil {
+		t.Fatal(err)
+	}
+	if st := g.State("order-c"); st != "TRADE_CLOSED" {
+		t.Fatalf("state after close: %s", st)
+	}
+}

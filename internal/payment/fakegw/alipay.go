@@ -16,8 +16,9 @@ import (
 	"github.com/idphoto/idphoto/internal/payment/alipay"
 )
 
-// Alipay is a fake Alipay open-platform gateway: alipay.trade.create, .query and
-// .refund through one gateway.do, RSA2 requests checked, answers signed.
+// Alipay is a fake Alipay open-platform gateway: alipay.trade.create, .query, .close
+// and .refund through one gateway.do, RSA2 requests checked, answers signed. A closed
+// trade can't be paid.
 type Alipay struct {
 	Server *httptest.Server
 
@@ -131,6 +132,8 @@ func (g *Alipay) gateway(w http.ResponseWriter, r *http.Request) {
 		g.create(w, method, biz, p.Get("notify_url"))
 	case "alipay.trade.query":
 		g.query(w, method, biz)
+	case "alipay.trade.close":
+		g.close(w, method, biz)
 	case "alipay.trade.refund":
 		g.refund(w, method, biz)
 	default:
@@ -155,8 +158,11 @@ func (g *Alipay) create(w http.ResponseWriter, method string, biz map[string]str
 			AmountFen: fen, Subject: biz["subject"], BuyerID: buyer, OpenID: openID, NotifyURL: notifyURL,
 			Status: "WAIT_BUYER_PAY", GmtCreate: time.Now().Truncate(time.Second)}
 		g.trades[t.OutTradeNo] = t
+	case t.Status == "TRADE_CLOSED":
+		g.fail(w, method, "40004", "ACQ.TRADE_HAS_CLOSE", "trade closed")
+		return
 	case t.Status != "WAIT_BUYER_PAY":
-		g.fail(w, method, "40004", "ACQ.TRADE_HAS_SUCCESS", "trade already paid or closed")
+		g.fail(w, method, "40004", "ACQ.TRADE_HAS_SUCCESS", "trade already paid")
 		return
 	case t.AmountFen != fen || t.BuyerID != buyer:
 		g.fail(w, method, "40004", "ACQ.CONTEXT_INCONSISTENT", "out_trade_no reused with other parameters")
@@ -182,6 +188,23 @@ func (g *Alipay) query(w http.ResponseWriter, method string, biz map[string]stri
 		m["send_pay_date"] = t.GmtPayment.In(chinaTime).Format("2006-01-02 15:04:05")
 	}
 	g.answer(w, method, m)
+}
+
+// close closes a trade waiting for payment. A paid trade is ACQ.TRADE_STATUS_ERROR; an
+// unknown one ACQ.TRADE_NOT_EXIST; closing a closed one answers success again.
+func (g *Alipay) close(w http.ResponseWriter, method string, biz map[string]string) {
+	t := g.trades[biz["out_trade_no"]]
+	switch {
+	case t == nil:
+		g.fail(w, method, "40004", "ACQ.TRADE_NOT_EXIST", "trade does not exist")
+		return
+	case t.Status == "WAIT_BUYER_PAY":
+		t.Status = "TRADE_CLOSED"
+	case t.Status != "TRADE_CLOSED" || t.RefundedFen > 0:
+		g.fail(w, method, "40004", "ACQ.TRADE_STATUS_ERROR", "trade is paid: it can't be closed")
+		return
+	}
+	g.answer(w, method, map[string]string{"code": "10000", "msg": "Success", "out_trade_no": t.OutTradeNo, "trade_no": t.TradeNo})
 }
 
 func (g *Alipay) refund(w http.ResponseWriter, method string, biz map[string]string) {
@@ -219,13 +242,17 @@ func (g *Alipay) refund(w http.ResponseWriter, method string, biz map[string]str
 		"trade_no": t.TradeNo, "fund_change": change, "refund_fee": alipay.FormatYuan(t.RefundedFen)})
 }
 
-// Pay marks a created trade paid, as if the buyer confirmed it in Alipay.
+// Pay marks a created trade paid, as if the buyer confirmed it in Alipay. A closed
+// trade refuses payment.
 func (g *Alipay) Pay(outTradeNo string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	t := g.trades[outTradeNo]
 	if t == nil {
 		return fmt.Errorf("fakegw: alipay: no trade %s", outTradeNo)
+	}
+	if t.Status == "TRADE_CLOSED" {
+		return fmt.Errorf("fakegw: alipay: trade %s is closed: %w", outTradeNo, ErrClosed)
 	}
 	if t.Status == "WAIT_BUYER_PAY" {
 		t.Status, t.GmtPayment = "TRADE_SUCCESS", time.Now().Truncate(time.Second)
@@ -306,6 +333,17 @@ func (g *Alipay) Send(ctx context.Context, url string, h http.Header, body []byt
 // exactly "success".
 func (g *Alipay) Accepted(status int, body []byte) bool {
 	return status == http.StatusOK && string(body) == "success"
+}
+
+// State returns a trade's status (WAIT_BUYER_PAY, TRADE_SUCCESS, TRADE_CLOSED), or ""
+// for a trade the gateway does not know.
+func (g *Alipay) State(outTradeNo string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t := g.trades[outTradeNo]; t != nil {
+		return t.Status
+	}
+	return ""
 }
 
 // NotifyURL returns the notify_url a trade was created with.

@@ -15,12 +15,17 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"sync"
 	"time"
 )
+
+// ErrClosed is what Pay returns for a trade closed at the gateway: the payer can no
+// longer pay it.
+var ErrClosed = errors.New("fakegw: trade closed")
 
 var foreign struct {
 	once sync.Once

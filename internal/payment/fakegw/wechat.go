@@ -26,8 +26,9 @@ import (
 	"github.com/idphoto/idphoto/internal/payment/wechatpay"
 )
 
-// WeChat is a fake WeChat Pay APIv3 gateway: JSAPI prepay, query by out_trade_no and
-// domestic refunds, with request signatures checked and answers signed.
+// WeChat is a fake WeChat Pay APIv3 gateway: JSAPI prepay, query and close by
+// out_trade_no and domestic refunds, with request signatures checked and answers signed.
+// A closed trade can't be paid.
 type WeChat struct {
 	Server *httptest.Server
 
@@ -53,7 +54,7 @@ type wxTrade struct {
 	AmountFen     int64
 	OpenID        string
 	NotifyURL     string
-	State         string // NOTPAY, SUCCESS, REFUND, CLOSED
+	State         string // NOTPAY, USERPAYING, SUCCESS, REFUND, CLOSED
 	TransactionID string
 	SuccessTime   time.Time
 	RefundedFen   int64
@@ -108,6 +109,7 @@ func NewWeChat(o WeChatOptions) (*WeChat, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v3/pay/transactions/jsapi", g.prepay)
 	mux.HandleFunc("GET /v3/pay/transactions/out-trade-no/{no}", g.query)
+	mux.HandleFunc("POST /v3/pay/transactions/out-trade-no/{no}/close", g.close)
 	mux.HandleFunc("POST /v3/refund/domestic/refunds", g.refund)
 	g.Server = httptest.NewServer(mux)
 	return g, nil
@@ -259,8 +261,11 @@ func (g *WeChat) prepay(w http.ResponseWriter, r *http.Request) {
 		t = &wxTrade{OutTradeNo: req.OutTradeNo, PrepayID: "wx" + randomString(30), Description: req.Description,
 			AmountFen: req.Amount.Total, OpenID: req.Payer.OpenID, NotifyURL: req.NotifyURL, State: "NOTPAY"}
 		g.trades[req.OutTradeNo] = t
+	case t.State == "CLOSED":
+		g.fail(w, http.StatusBadRequest, "ORDER_CLOSED", "the order is closed")
+		return
 	case t.State != "NOTPAY":
-		g.fail(w, http.StatusBadRequest, "ORDERPAID", "the order is paid or closed")
+		g.fail(w, http.StatusBadRequest, "ORDERPAID", "the order is paid")
 		return
 	case t.AmountFen != req.Amount.Total || t.OpenID != req.Payer.OpenID:
 		g.fail(w, http.StatusBadRequest, "INVALID_REQUEST", "out_trade_no reused with other parameters")
@@ -302,6 +307,41 @@ func (g *WeChat) query(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g.reply(w, http.StatusOK, t.transaction(g.AppID, g.MchID))
+}
+
+// close closes an unpaid trade: 204 with a signed empty answer. A paid trade is
+// ORDERPAID, one whose payer is entering a PIN 202 USER_PAYING (not closed), a closed
+// one ORDER_CLOSED.
+func (g *WeChat) close(w http.ResponseWriter, r *http.Request) {
+	body, ok := g.read(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		MchID string `json:"mchid"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || req.MchID != g.MchID {
+		g.fail(w, http.StatusBadRequest, "PARAM_ERROR", "mchid")
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t := g.trades[r.PathValue("no")]
+	switch {
+	case t == nil:
+		g.fail(w, http.StatusNotFound, "ORDER_NOT_EXIST", "order does not exist")
+	case t.State == "CLOSED":
+		g.fail(w, http.StatusBadRequest, "ORDER_CLOSED", "the order is closed")
+	case t.State == "USERPAYING":
+		g.fail(w, http.StatusAccepted, "USER_PAYING", "the payer is entering a password")
+	case t.State != "NOTPAY":
+		g.fail(w, http.StatusBadRequest, "ORDERPAID", "the order is paid")
+	default:
+		t.State = "CLOSED"
+		g.signHeaders(w.Header(), time.Now(), nil)
+		w.Header().Set("Request-Id", randomString(24))
+		w.WriteHeader(http.StatusNoContent)
+	}
 }
 
 func (g *WeChat) refund(w http.ResponseWriter, r *http.Request) {
@@ -358,7 +398,8 @@ func (g *WeChat) refund(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// Pay marks a prepaid trade paid, as if the payer confirmed it in WeChat.
+// Pay marks a prepaid trade paid, as if the payer confirmed it in WeChat. A closed
+// trade refuses payment.
 func (g *WeChat) Pay(outTradeNo string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -366,10 +407,37 @@ func (g *WeChat) Pay(outTradeNo string) error {
 	if t == nil {
 		return fmt.Errorf("fakegw: wechat: no trade %s", outTradeNo)
 	}
-	if t.State == "NOTPAY" {
+	switch t.State {
+	case "CLOSED":
+		return fmt.Errorf("fakegw: wechat: trade %s is closed: %w", outTradeNo, ErrClosed)
+	case "NOTPAY", "USERPAYING":
 		t.State, t.TransactionID, t.SuccessTime = "SUCCESS", "42"+randomDigits(26), time.Now().Truncate(time.Second)
 	}
 	return nil
+}
+
+// StartPaying puts an unpaid trade in USERPAYING, as while the payer enters a PIN:
+// WeChat Pay then refuses to close it.
+func (g *WeChat) StartPaying(outTradeNo string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	t := g.trades[outTradeNo]
+	if t == nil || t.State != "NOTPAY" {
+		return fmt.Errorf("fakegw: wechat: no unpaid trade %s", outTradeNo)
+	}
+	t.State = "USERPAYING"
+	return nil
+}
+
+// State returns a trade's state (NOTPAY, USERPAYING, SUCCESS, REFUND, CLOSED), or ""
+// for a trade the gateway does not know.
+func (g *WeChat) State(outTradeNo string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if t := g.trades[outTradeNo]; t != nil {
+		return t.State
+	}
+	return ""
 }
 
 // Notify changes a notification before it is signed, to test a merchant's checks.
@@ -493,11 +561,11 @@ func (g *WeChat) VerifyClientParams(f map[string]string) error {
 	g.mu.Lock()
 	found := false
 	for _, t := range g.trades {
-		found = found || t.PrepayID == id
+		found = found || (t.PrepayID == id && t.State == "NOTPAY")
 	}
 	g.mu.Unlock()
 	if !found {
-		return errors.New("fakegw: wechat: unknown prepay_id")
+		return errors.New("fakegw: wechat: prepay_id unknown or no longer payable")
 	}
 	msg := f["appId"] + "\n" + f["timeStamp"] + "\n" + f["nonceStr"] + "\n" + f["package"] + "\n"
 	if err := verifySHA256(&g.MchKey.PublicKey, msg, f["paySign"]); err != nil {

@@ -44,6 +44,7 @@ func Run(t *testing.T, p payment.Provider, g Gateway) {
 	t.Run("RejectedNotificationsChangeNothing", s.rejected)
 	t.Run("QueryUnknownTrade", s.queryUnknown)
 	t.Run("Refund", s.refund)
+	t.Run("CloseUnpaidTrade", s.closeUnpaid)
 }
 
 type suite struct {
@@ -302,5 +303,54 @@ func (s *suite) refund(t *testing.T) {
 		OutTradeNo: o.ID, OutRefundNo: "X" + o.ID[:16], TotalFen: o.TotalFen, RefundFen: o.TotalFen,
 	}); err == nil {
 		t.Fatal("refunded more than was paid")
+	}
+}
+
+// closeUnpaid: a closed trade is closed at the channel and can't be paid afterwards;
+// closing it again, or closing a trade the channel never saw, is no error; a paid
+// trade is not closed.
+func (s *suite) closeUnpaid(t *testing.T) {
+	ctx := context.Background()
+	if err := s.p.Close(ctx, order.NewID()); err != nil {
+		t.Fatalf("close of a trade the channel does not know: %v", err)
+	}
+	o, _ := s.prepaid(t)
+	q, err := s.p.Query(ctx, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.State != payment.StatePending {
+		// The sandbox pays at prepay: nothing is ever left open, and Close does nothing.
+		if err := s.p.Close(ctx, o.ID); err != nil {
+			t.Fatalf("close of a trade paid at prepay: %v", err)
+		}
+		t.Skipf("the channel leaves no trade open after prepay (%s)", q.State)
+	}
+	if err := s.p.Close(ctx, o.ID); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	if q, err = s.p.Query(ctx, o.ID); err != nil || q.State != payment.StateClosed {
+		t.Fatalf("after close: %s %v", q.State, err)
+	}
+	if err := s.g.Pay(o.ID); err == nil {
+		t.Fatal("the gateway let the payer pay a closed trade")
+	}
+	if q, _ = s.p.Query(ctx, o.ID); q.State != payment.StateClosed {
+		t.Fatalf("a closed trade became %s", q.State)
+	}
+	if err := s.p.Close(ctx, o.ID); err != nil {
+		t.Fatalf("second close: %v", err)
+	}
+	if _, err := s.p.Prepay(ctx, payment.PrepayRequest{OutTradeNo: o.ID, Description: "ID photo", AmountFen: o.TotalFen,
+		PayerID: "payer-" + o.ID[:8], ExpiresAt: o.ExpiresAt}); err == nil {
+		t.Fatal("prepay of a closed trade was accepted")
+	}
+
+	paid := s.paid(t)
+	if err := s.p.Close(ctx, paid.ID); !errors.Is(err, payment.ErrChannel) {
+		t.Fatalf("close of a paid trade: %v", err)
+	}
+	if q, err := s.p.Query(ctx, paid.ID); err != nil || q.State != payment.StatePaid {
+		t.Fatalf("a paid trade after a refused close: %s %v", q.State, err)
 	}
 }

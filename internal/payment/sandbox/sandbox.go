@@ -197,6 +197,10 @@ func (p *Provider) Query(_ context.Context, outTradeNo string) (payment.Trade, e
 	return *t, nil
 }
 
+// Close does nothing: a sandbox trade is paid at prepay and moves no money, so an
+// order that expires without its notification posted leaves nothing open to close.
+func (p *Provider) Close(context.Context, string) error { return nil }
+
 // Refund marks the sandbox trade refunded; no money moves either way.
 func (p *Provider) Refund(_ context.Context, r payment.RefundRequest) (payment.Refund, error) {
 	p.mu.Lock()

@@ -1,6 +1,6 @@
 // Package wechatpay is the WeChat Pay APIv3 channel for mini-programs (JSAPI), built on
 // the official SDK github.com/wechatpay-apiv3/wechatpay-go: prepay with the client's
-// paySign, verified and decrypted payment notifications, order query and refund.
+// paySign, verified and decrypted payment notifications, order query, close and refund.
 package wechatpay
 
 import (
@@ -319,6 +319,32 @@ func (p *Provider) Query(ctx context.Context, outTradeNo string) (payment.Trade,
 		return payment.Trade{}, fmt.Errorf("wechatpay: %w: query for %s answered for another trade", payment.ErrChannel, outTradeNo)
 	}
 	return t, nil
+}
+
+// Close closes an unpaid trade (POST /v3/pay/transactions/out-trade-no/{no}/close with
+// the merchant id; 204 No Content). WeChat Pay answers 202 USER_PAYING while the payer
+// is entering a PIN: that trade is not closed. ORDER_CLOSED and an unknown trade need
+// no closing.
+func (p *Provider) Close(ctx context.Context, outTradeNo string) error {
+	if outTradeNo == "" {
+		return errors.New("wechatpay: close needs an order id")
+	}
+	res, err := p.jsapi.CloseOrder(ctx, jsapi.CloseOrderRequest{
+		OutTradeNo: core.String(outTradeNo),
+		Mchid:      core.String(p.cfg.MchID),
+	})
+	switch {
+	case core.IsAPIError(err, "ORDER_CLOSED") || core.IsAPIError(err, "ORDER_NOT_EXIST") || core.IsAPIError(err, "ORDERNOTEXIST"):
+		return nil
+	case err != nil:
+		return apiError("close", err)
+	case res == nil || res.Response == nil:
+		return fmt.Errorf("wechatpay: close %s: %w: no answer", outTradeNo, payment.ErrChannel)
+	case res.Response.StatusCode != http.StatusNoContent:
+		// The SDK takes any 2xx as success; only 204 means closed.
+		return fmt.Errorf("wechatpay: close %s: %w: HTTP %d (the payer may be paying)", outTradeNo, payment.ErrChannel, res.Response.StatusCode)
+	}
+	return nil
 }
 
 // Refund asks WeChat Pay to return money.

@@ -159,3 +159,52 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// A trade whose payer is entering a PIN is not closed (202 USER_PAYING, which the SDK
+// counts as success): Close says so, and the payment can still complete.
+func TestCloseWhilePayerPays(t *testing.T) {
+	p, g := newPair(t, fakegw.WeChatOptions{})
+	ctx := context.Background()
+	if _, err := p.Prepay(ctx, payment.PrepayRequest{OutTradeNo: "order000010", Description: "x", AmountFen: 500, PayerID: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := g.StartPaying("order000010"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(ctx, "order000010"); !errors.Is(err, payment.ErrChannel) || !strings.Contains(err.Error(), "202") {
+		t.Fatalf("close while the payer pays: %v", err)
+	}
+	if q, err := p.Query(ctx, "order000010"); err != nil || q.State != payment.StatePending {
+		t.Fatalf("after a refused close: %+v %v", q, err)
+	}
+	if err := g.Pay("order000010"); err != nil {
+		t.Fatal(err)
+	}
+	if g.State("order000010") != "SUCCESS" {
+		t.Fatalf("state %s", g.State("order000010"))
+	}
+}
+
+// Close's 204 is signed like any answer: one signed by another key is not taken as
+// closed.
+func TestCloseForgedAnswerRefused(t *testing.T) {
+	good, g := newPair(t, fakegw.WeChatOptions{})
+	other, err := fakegw.NewWeChat(fakegw.WeChatOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx := context.Background()
+	if _, err := good.Prepay(ctx, payment.PrepayRequest{OutTradeNo: "order000011", Description: "x", AmountFen: 1, PayerID: "o"}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := g.Config("https://idphoto.example/n")
+	cfg.PlatformPublicKeyPEM = other.Config("https://x.example/").PlatformPublicKeyPEM
+	p, err := wechatpay.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(ctx, "order000011"); !errors.Is(err, payment.ErrChannel) {
+		t.Fatalf("close accepted an answer with a bad signature: %v", err)
+	}
+}
