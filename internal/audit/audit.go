@@ -10,13 +10,11 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/idphoto/idphoto/internal/store"
@@ -34,6 +32,11 @@ const (
 	ActionRefund        = "refund"         // an operator's refund override
 	ActionRetention     = "retention"      // a retention sweep (counts)
 	ActionLegalHold     = "legal_hold"     // a hold placed or released
+	ActionCorrection    = "correction"     // the user corrected their profile or an order's shipping details
+	ActionStaffAdd      = "staff.add"      // a staff member was made (detail: their id and role)
+	ActionStaffRevoke   = "staff.revoke"   // a staff member's tokens were ended (detail: their id)
+	ActionShip          = "order.ship"     // an operator marked a print order shipped
+	ActionLedgerExport  = "ledger.export"  // an auditor exported the ledger (detail: range and count)
 )
 
 // ActorUser is the actor of what a user does to their own data; ActorSystem of what
@@ -41,6 +44,9 @@ const (
 const (
 	ActorUser   = "user"
 	ActorSystem = "system"
+	// ActorCLI is whoever ran a command on the service's own machine (staff add and
+	// revoke, fulfilment and ledger commands): the shell account, not a staff token.
+	ActorCLI = "cli"
 )
 
 // Subject is the pseudonym of a user in the audit log and the request log.
@@ -110,28 +116,6 @@ func Hash(e store.AuditEntry) []byte {
 
 // ErrTampered means the chain is broken: an entry was changed, removed or inserted.
 var ErrTampered = errors.New("audit: the log has been tampered with")
-
-// Verify walks the chain and returns how many entries it checked, or ErrTampered
-// wrapped with the first entry where the chain breaks.
-func (l *Log) Verify(ctx context.Context) (int, error) {
-	n := 0
-	var prev []byte = []byte{}
-	var want int64 = 1
-	err := l.store.AuditEntries(ctx, func(e store.AuditEntry) error {
-		switch {
-		case e.Seq != want:
-			return fmt.Errorf("%w: entry %d is missing", ErrTampered, want)
-		case !bytes.Equal(e.PrevHash, prev):
-			return fmt.Errorf("%w: entry %d does not follow entry %d", ErrTampered, e.Seq, e.Seq-1)
-		case !bytes.Equal(Hash(e), e.Hash):
-			return fmt.Errorf("%w: entry %d was changed", ErrTampered, e.Seq)
-		}
-		prev, want = e.Hash, want+1
-		n++
-		return nil
-	})
-	return n, err
-}
 
 // ReadsBy answers "whose data did this staff member read in [from, to)": the
 // pseudonyms of the users, once each. With a user id, Subject finds the user's.

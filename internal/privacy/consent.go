@@ -74,12 +74,22 @@ func (s *Service) AcceptPolicy(ctx context.Context, user, policy, version string
 	return s.addConsent(ctx, user, store.Consent{Kind: store.ConsentPolicy, Name: p.ID, Version: p.Version, Granted: true})
 }
 
-// SetPurpose grants or withdraws a separate purpose (P9).
+// SetPurpose grants or withdraws a separate purpose (P9). A withdrawal erases what the
+// purpose had kept in the user's library (the place, or the people count) from every
+// photo's stored metadata, after the withdrawal is recorded: an upload that read the
+// grant before is caught by ScrubPhotoMeta.
 func (s *Service) SetPurpose(ctx context.Context, user, purpose string, granted bool) error {
 	if !knownPurpose(purpose) {
 		return ErrUnknownPurpose
 	}
-	return s.addConsent(ctx, user, store.Consent{Kind: store.ConsentPurpose, Name: purpose, Granted: granted})
+	if err := s.addConsent(ctx, user, store.Consent{Kind: store.ConsentPurpose, Name: purpose, Granted: granted}); err != nil {
+		return err
+	}
+	if granted {
+		return nil
+	}
+	_, err := s.eraseWithdrawn(ctx, user)
+	return err
 }
 
 // addConsent appends the record and audits it: both name the user by pseudonym.

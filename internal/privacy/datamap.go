@@ -40,6 +40,8 @@ var DataMap = map[string]map[string]Field{
 		"role":        {ClassSystem, "access control: user, operator or auditor (S2)"},
 		"name_sealed": {ClassContact, "a staff member's name, for the audit trail's readers (S2); sealed"},
 		"created_at":  {ClassUsage, "account age, for support and retention"},
+		// Migration 0007.
+		"profile_sealed": {ClassContact, "the user's display name and default shipping contact, to prefill print orders (R5, O4); sealed"},
 	},
 	"data_keys": {
 		"user_id":       {ClassUsage, "whose data key"},
@@ -108,10 +110,12 @@ var DataMap = map[string]map[string]Field{
 	},
 	"legal_holds": {
 		"id":          {ClassSystem, "names the hold"},
-		"scope":       {ClassSystem, "what the hold keeps: a user or a photo (R7)"},
-		"target_id":   {ClassUsage, "the held user or photo (R7)"},
+		"scope":       {ClassSystem, "what the hold keeps: a user, an order or a photo (R7)"},
+		"target_id":   {ClassUsage, "the held user, order or photo (R7)"},
 		"reason":      {ClassSystem, "why it is kept (R7); no personal data"},
+		"placed_by":   {ClassUsage, "which staff member placed the hold (S2), or 'cli'"},
 		"created_at":  {ClassSystem, "the hold's life"},
+		"until_at":    {ClassSystem, "the hold's end, when it has one (R7)"},
 		"released_at": {ClassSystem, "the hold's life"},
 	},
 	"retention_runs": {
@@ -154,6 +158,9 @@ var DataMap = map[string]map[string]Field{
 	"order_jobs": {
 		"order_id": {ClassUsage, "which jobs an order pays for"},
 		"job_id":   {ClassUsage, "which jobs an order pays for"},
+		// When the job's clean file was first delivered under the order: an e-photo
+		// order is fulfilled once every job of it was (O1).
+		"delivered_at": {ClassUsage, "the order's state: e-photos delivered (O1)"},
 	},
 	"preview_views": {
 		"user_id":  {ClassUsage, "the preview was shown before checkout (O5)"},
@@ -166,6 +173,20 @@ var DataMap = map[string]map[string]Field{
 		"entry_sealed": {ClassPaymentID, "openid or buyer_id, IP, amounts, for accounting audit (O3); sealed with the ledger key"},
 		"sandbox":      {ClassSystem, "test payments apart"},
 		"recorded_at":  {ClassSystem, "accounting periods (O3)"},
+		"kind":         {ClassSystem, "a payment or a refund (O3, O5)"},
+	},
+	// A paid trade whose order could not take it (cancelled, expired, paid twice):
+	// flagged for an operator to refund; names the order, never the user (O5).
+	"late_payments": {
+		"channel":      {ClassPaymentID, "which channel holds the money (O3)"},
+		"trade_no":     {ClassPaymentID, "the channel's trade number, to refund it (O3, O5)"},
+		"order_id":     {ClassPaymentID, "the out trade number the channel refunds by (O2)"},
+		"amount_fen":   {ClassUsage, "what is to be returned (O5)"},
+		"order_status": {ClassUsage, "why the order could not take the payment"},
+		"sandbox":      {ClassSystem, "test payments apart"},
+		"found_at":     {ClassSystem, "when the payment was found"},
+		"refunded_at":  {ClassSystem, "when an operator refunded it (O5)"},
+		"refund_no":    {ClassPaymentID, "the channel's refund number (O3)"},
 	},
 	// Logins and staff (issues 4, 5).
 	"logins": {

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -29,9 +30,51 @@ type Manifest struct {
 }
 
 type exportProfile struct {
-	ID        string    `json:"id"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
+	ID          string    `json:"id"`
+	Role        string    `json:"role"`
+	CreatedAt   time.Time `json:"created_at"`
+	DisplayName string    `json:"display_name"`
+	Shipping    Contact   `json:"shipping"` // the default shipping contact
+}
+
+// exportLibraryItem is a photo's library metadata as the user sees it, with the
+// place and the people count when they are stored.
+type exportLibraryItem struct {
+	PhotoID    string  `json:"photo_id"`
+	TakenAt    string  `json:"taken_at,omitempty"` // RFC 3339, or without zone when the camera wrote none
+	TimeSource string  `json:"time_source"`        // "exif" or "upload"
+	UploadedAt string  `json:"uploaded_at"`
+	Camera     string  `json:"camera,omitempty"`
+	Width      int     `json:"width"`
+	Height     int     `json:"height"`
+	Bytes      int64   `json:"bytes"`
+	Format     string  `json:"format"`
+	Colour     string  `json:"placeholder_colour,omitempty"`
+	Place      *Place  `json:"place,omitempty"`
+	People     *int    `json:"people,omitempty"`
+	Aspect     float64 `json:"aspect,omitempty"`
+}
+
+type exportOrderItem struct {
+	Kind      string `json:"kind"`
+	JobID     string `json:"job_id,omitempty"`
+	Copies    int    `json:"copies,omitempty"`
+	Quantity  int    `json:"quantity,omitempty"`
+	AmountFen int64  `json:"amount_fen"`
+}
+
+// exportOrder is an order with its shipping details in clear: they are the user's.
+type exportOrder struct {
+	ID         string            `json:"id"`
+	Status     string            `json:"status"`
+	Items      []exportOrderItem `json:"items"`
+	TotalFen   int64             `json:"total_fen"`
+	Channel    string            `json:"channel,omitempty"`
+	CreatedAt  time.Time         `json:"created_at"`
+	PaidAt     *time.Time        `json:"paid_at,omitempty"`
+	ShippedAt  *time.Time        `json:"shipped_at,omitempty"`
+	Shipping   *Contact          `json:"shipping,omitempty"`
+	TrackingNo string            `json:"tracking_no,omitempty"`
 }
 
 type exportPhoto struct {
@@ -158,7 +201,7 @@ func (s *Service) archive(ctx context.Context, u store.User) ([]byte, int, error
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	m := Manifest{Format: ExportFormat, SchemaVersion: store.KnownVersion(), CreatedAt: s.now().UTC(),
-		Categories: []string{"profile", "privacy_requests", "consents", "photos", "jobs"}}
+		Categories: []string{"profile", "privacy_requests", "consents", "photos", "library", "jobs", "orders"}}
 	add := func(name string, data []byte) error {
 		w, err := zw.Create(name)
 		if err != nil {
@@ -175,7 +218,12 @@ func (s *Service) archive(ctx context.Context, u store.User) ([]byte, int, error
 		}
 		return add(name, b)
 	}
-	if err := addJSON("profile.json", exportProfile{ID: u.ID, Role: u.Role, CreatedAt: u.CreatedAt}); err != nil {
+	prof, err := s.Profile(ctx, u.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := addJSON("profile.json", exportProfile{ID: u.ID, Role: u.Role, CreatedAt: u.CreatedAt,
+		DisplayName: prof.DisplayName, Shipping: prof.Shipping}); err != nil {
 		return nil, 0, err
 	}
 	rs := []exportRequest{}
@@ -212,6 +260,20 @@ func (s *Service) archive(ctx context.Context, u store.User) ([]byte, int, error
 	if err := addJSON("photos.json", ps); err != nil {
 		return nil, 0, err
 	}
+	lib, err := s.exportLibrary(ctx, u.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := addJSON("library.json", lib); err != nil {
+		return nil, 0, err
+	}
+	orders, err := s.exportOrders(ctx, u.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := addJSON("orders.json", orders); err != nil {
+		return nil, 0, err
+	}
 	js := []exportJob{}
 	for _, j := range jobs {
 		js = append(js, exportJob{ID: j.ID, PhotoID: j.PhotoID, Spec: j.SpecID, Background: j.Background, State: j.State,
@@ -227,4 +289,81 @@ func (s *Service) archive(ctx context.Context, u store.User) ([]byte, int, error
 		return nil, 0, err
 	}
 	return buf.Bytes(), len(photos), nil
+}
+
+// exportLibrary is every photo's library metadata, opened.
+func (s *Service) exportLibrary(ctx context.Context, user string) ([]exportLibraryItem, error) {
+	photos, err := s.store.PhotoMetas(ctx, user)
+	if err != nil {
+		return nil, err
+	}
+	out := []exportLibraryItem{}
+	for _, p := range photos {
+		it := exportLibraryItem{PhotoID: p.ID, TimeSource: "upload", UploadedAt: p.CreatedAt.UTC().Format(time.RFC3339),
+			Width: p.Width, Height: p.Height, Bytes: p.Bytes, Format: p.Format}
+		if p.MetaSealed != nil {
+			m, err := s.openMeta(ctx, p)
+			if err != nil {
+				return nil, err
+			}
+			if m.Taken != "" {
+				it.TakenAt, it.TimeSource = m.Taken, "exif"
+			}
+			it.Camera, it.Colour, it.Place, it.People, it.Aspect = m.Camera, m.Colour, m.Place, m.People, m.Aspect
+		}
+		out = append(out, it)
+	}
+	return out, nil
+}
+
+// MailingContext binds a print order's sealed shipping details to the order;
+// TrackingContext its tracking number.
+func MailingContext(orderID string) string  { return "order.mailing:" + orderID }
+func TrackingContext(orderID string) string { return "order.tracking:" + orderID }
+
+// exportOrders is every order of the user, shipping details and tracking opened.
+func (s *Service) exportOrders(ctx context.Context, user string) ([]exportOrder, error) {
+	orders, err := s.store.ListOrders(ctx, user, 1<<20)
+	if err != nil {
+		return nil, err
+	}
+	opt := func(t time.Time) *time.Time {
+		if t.IsZero() {
+			return nil
+		}
+		u := t.UTC()
+		return &u
+	}
+	out := []exportOrder{}
+	for _, o := range orders {
+		eo := exportOrder{ID: o.ID, Status: string(o.Status), Items: []exportOrderItem{}, TotalFen: o.TotalFen, Channel: o.Channel,
+			CreatedAt: o.CreatedAt.UTC(), PaidAt: opt(o.PaidAt), ShippedAt: opt(o.ShippedAt)}
+		for _, it := range o.Items {
+			eo.Items = append(eo.Items, exportOrderItem{Kind: string(it.Kind), JobID: it.JobID, Copies: it.Copies, Quantity: it.Quantity, AmountFen: it.AmountFen})
+		}
+		if len(o.MailingSealed) > 0 {
+			plain, err := s.vault.Open(ctx, user, o.MailingSealed, MailingContext(o.ID))
+			if err != nil {
+				return nil, fmt.Errorf("privacy: order %s shipping: %w", o.ID, err)
+			}
+			var c Contact
+			if err := json.Unmarshal(plain, &c); err != nil {
+				return nil, fmt.Errorf("privacy: order %s shipping: %w", o.ID, err)
+			}
+			eo.Shipping = &c
+		}
+		tr, err := s.store.Tracking(ctx, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(tr) > 0 {
+			b, err := s.vault.Open(ctx, user, tr, TrackingContext(o.ID))
+			if err != nil {
+				return nil, fmt.Errorf("privacy: order %s tracking: %w", o.ID, err)
+			}
+			eo.TrackingNo = string(b)
+		}
+		out = append(out, eo)
+	}
+	return out, nil
 }

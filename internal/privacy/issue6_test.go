@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,6 +101,9 @@ func TestPromiseR2PrintOrderDeletedThirtyDaysAfterPayment(t *testing.T) {
 	}
 	if files := f.files(); len(files) != 0 {
 		t.Errorf("day 31: files left on disk: %v", files)
+	}
+	if dirs := f.emptyDirs(); len(dirs) != 0 {
+		t.Errorf("day 31: empty folders left: %v", dirs)
 	}
 	if _, err := f.store.GetOrder(f.ctx, u, o.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("day 31: order row: %v", err)
@@ -211,7 +215,8 @@ func TestPromiseR8ConsentRecordsAndGate(t *testing.T) {
 	}
 }
 
-// R8: the published policies are the two seed documents, version 1.0, with dates.
+// R8: the published policies are idphoto's own two documents, version 1.0, with dates,
+// and the privacy policy states the very numbers the retention rules enforce.
 func TestPromiseR8PoliciesPublished(t *testing.T) {
 	ps := privacy.Policies()
 	if len(ps) != 2 {
@@ -222,8 +227,23 @@ func TestPromiseR8PoliciesPublished(t *testing.T) {
 			t.Errorf("policy %s %s: %d bytes, effective %v", p.ID, p.Version, len(p.Text), p.Effective)
 		}
 	}
-	if p, _ := privacy.CurrentPolicy(privacy.PolicyPrivacy); !p.Gates || !strings.Contains(p.Text, "30 天后自动删除订单") {
-		t.Error("the privacy policy is not the ID-photo policy, or does not gate processing")
+	p, _ := privacy.CurrentPolicy(privacy.PolicyPrivacy)
+	if !p.Gates {
+		t.Error("the privacy policy does not gate processing")
+	}
+	cfg := privacy.DefaultConfig()
+	days := func(d time.Duration) int { return int(d / (24 * time.Hour)) }
+	for _, said := range []string{
+		fmt.Sprintf("%d 小时后删除", int(cfg.UnpaidTTL/time.Hour)),
+		fmt.Sprintf("付款后保存 %d 天", days(cfg.PaidTTL)),
+		fmt.Sprintf("付款后 %d 天，删除订单及其全部个人信息", days(cfg.PrintTTL)),
+		fmt.Sprintf("客服记录：%d 天后删除", days(cfg.SupportTTL)),
+		fmt.Sprintf("%d 个工作日内", cfg.DueDays),
+		fmt.Sprintf("%d days after payment. Print orders", days(cfg.PaidTTL)),
+	} {
+		if !strings.Contains(p.Text, said) {
+			t.Errorf("the privacy policy does not say %q, which the retention rules enforce", said)
+		}
 	}
 	for _, v := range []string{"1", "1.x", "+1.0", "1.-1", ""} {
 		if _, _, err := privacy.ParseVersion(v); err == nil {
@@ -312,7 +332,10 @@ func TestPromiseShutdownErasesAfterDate(t *testing.T) {
 	if files := f.files(); len(files) != 0 {
 		t.Errorf("files left: %v", files)
 	}
-	if ids, _ := f.store.UserIDs(f.ctx, false); len(ids) != 0 {
+	if dirs := f.emptyDirs(); len(dirs) != 0 {
+		t.Errorf("empty folders left: %v", dirs)
+	}
+	if ids, _ := f.store.UserIDs(f.ctx, false, time.Now()); len(ids) != 0 {
 		t.Errorf("accounts left: %d", len(ids))
 	}
 	for _, u := range []string{u1, u2} {

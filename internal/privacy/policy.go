@@ -37,11 +37,16 @@ var privacyV1 string
 var agreementV1 string
 
 // published is every version of every policy, oldest first. A new version is a new
-// line here and a new file in policies/, never an edit of a published one.
+// line here and a new file in policies/, never an edit of a published one. The texts
+// are idphoto's own, written from the promises of the two policies the product was
+// specified from (../shared/seeds); version 1.0 takes effect on the day it was
+// written into the product.
 var published = []Policy{
-	{ID: PolicyPrivacy, Title: "证件照隐私政策", Version: "1.0", Effective: time.Date(2026, 1, 1, 0, 0, 0, 0, ClosingZone), Gates: true, Text: privacyV1},
-	{ID: PolicyAgreement, Title: "用户协议与照片政策", Version: "1.0", Effective: time.Date(2026, 1, 1, 0, 0, 0, 0, ClosingZone), Text: agreementV1},
+	{ID: PolicyPrivacy, Title: "证件照隐私政策", Version: "1.0", Effective: v1Effective, Gates: true, Text: privacyV1},
+	{ID: PolicyAgreement, Title: "用户协议与照片政策", Version: "1.0", Effective: v1Effective, Text: agreementV1},
 }
+
+var v1Effective = time.Date(2026, 11, 23, 0, 0, 0, 0, ClosingZone)
 
 // Policies lists the current version of each policy.
 func Policies() []Policy {

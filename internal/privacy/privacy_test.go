@@ -1,13 +1,11 @@
 package privacy_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -105,6 +103,23 @@ func (f *fixture) files() []string {
 	return out
 }
 
+// emptyDirs lists the folders under the blob folder that hold nothing (R3, R4: a
+// deletion leaves no empty per-user or per-job folder behind).
+func (f *fixture) emptyDirs() []string {
+	f.t.Helper()
+	root := filepath.Join(f.dir, "blobs")
+	var out []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != root {
+			if es, _ := os.ReadDir(p); len(es) == 0 {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
 func (f *fixture) at(t time.Time) *privacy.Service {
 	return f.svc.WithClock(func() time.Time { return t })
 }
@@ -183,6 +198,9 @@ func TestPromiseR1PaidPhotosDeletedSevenDaysAfterPayment(t *testing.T) {
 	}
 	if files := f.files(); len(files) != 0 {
 		t.Errorf("day 8: files left on disk: %v", files)
+	}
+	if dirs := f.emptyDirs(); len(dirs) != 0 {
+		t.Errorf("day 8: empty folders left: %v", dirs)
 	}
 	if _, err := f.store.GetPhoto(f.ctx, u, photo); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("day 8: photo row: %v", err)
@@ -291,6 +309,9 @@ func TestPromiseR4CancelErasesAndShreds(t *testing.T) {
 	if n := len(f.files()); n != 4 {
 		t.Errorf("%d files left, want the other user's 4", n)
 	}
+	if dirs := f.emptyDirs(); len(dirs) != 0 {
+		t.Errorf("empty folders left: %v", dirs)
+	}
 	if _, err := f.vault.Open(f.ctx, u, ct, "blob:"+photos[0].BlobKey); err == nil {
 		t.Error("a backup copy of the user's photo still opens after cancellation")
 	}
@@ -308,24 +329,7 @@ func TestPromiseR5ExportArchive(t *testing.T) {
 	f := newFixture(t)
 	u := f.user()
 	f.photo(u, []byte("photo-bytes-marker"))
-	e, err := f.svc.Export(f.ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := f.svc.FetchExport(f.ctx, e.Token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	files := map[string][]byte{}
-	for _, zf := range zr.File {
-		rc, _ := zf.Open()
-		files[zf.Name], _ = io.ReadAll(rc)
-		rc.Close()
-	}
+	e, files := f.exported(u)
 	var m privacy.Manifest
 	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
 		t.Fatal(err)

@@ -25,9 +25,12 @@ func (c Config) Rules() []Rule {
 	return []Rule{
 		{ClassShipping, "print order: the order, its name, address and phone, its jobs' files and rows; then their source photos (R2)", "payment", c.PrintTTL, "delete"},
 		{ClassShipping, "unpaid print order: the order and its mailing details", "order expired", c.UnpaidTTL, "delete"},
+		{ClassUsage, "shipped print order: closed, nothing left to do (O1), just before the rule above deletes it", "payment", c.PrintTTL, "close"},
+		{ClassUsage, "fulfilled e-photo order: closed, nothing left to do (O1), when its files go", "payment", c.PaidTTL, "close"},
 		{ClassContact, "support ticket: contact and text (S4)", "ticket received", c.SupportTTL, "delete"},
 		{ClassUsage, "every account and everything of it, once the service's closing date has passed", "closing date", 0, "delete"},
 		{ClassPseudonymous, "consent records (R8)", "record", 0, "keep"},
+		{ClassUsage, "what a legal hold names (a user, an order or a photo): kept past every period above, until released or its end (R7)", "hold", 0, "keep"},
 		{ClassPhoto, "unpaid job: finished file, preview, report, row", "job created", c.UnpaidTTL, "delete"},
 		{ClassPhoto, "source photo with no kept job", "photo uploaded", c.UnpaidTTL, "delete"},
 		{ClassPhoto, "paid e-photo: finished file, preview, report, row; then its source photo", "payment", c.PaidTTL, "delete"},
@@ -43,6 +46,7 @@ func (c Config) Rules() []Rule {
 type Report struct {
 	DryRun   bool `json:"dry_run"`
 	Orders   int  `json:"orders"`
+	Closed   int  `json:"closed_orders"` // fulfilled or shipped orders closed (O1), not deleted
 	Tickets  int  `json:"support_tickets"`
 	Users    int  `json:"users"` // erased because the service closed
 	Jobs     int  `json:"jobs"`
@@ -62,13 +66,16 @@ func (s *Service) Sweep(ctx context.Context, dryRun bool) (Report, error) {
 	if err := s.sweepClosed(ctx, now, &rep); err != nil {
 		return rep, err
 	}
-	if err := s.sweepPrintOrders(ctx, print, unpaid, &rep); err != nil {
+	if err := s.closeOrders(ctx, now, paid, print, &rep); err != nil {
+		return rep, err
+	}
+	if err := s.sweepPrintOrders(ctx, now, print, unpaid, &rep); err != nil {
 		return rep, err
 	}
 	if err := s.sweepSupport(ctx, now, &rep); err != nil {
 		return rep, err
 	}
-	jobs, err := s.store.ExpiredJobs(ctx, unpaid, paid, print)
+	jobs, err := s.store.ExpiredJobs(ctx, now, unpaid, paid, print)
 	if err != nil {
 		return rep, err
 	}
@@ -88,7 +95,7 @@ func (s *Service) Sweep(ctx context.Context, dryRun bool) (Report, error) {
 		rep.Jobs++
 		rep.Blobs += len(keys)
 	}
-	photos, err := s.store.ExpiredPhotos(ctx, unpaid, unpaid, paid, print)
+	photos, err := s.store.ExpiredPhotos(ctx, now, unpaid, unpaid, paid, print)
 	if err != nil {
 		return rep, err
 	}
@@ -131,7 +138,7 @@ func (s *Service) Sweep(ctx context.Context, dryRun bool) (Report, error) {
 	if err := s.store.RecordRetentionRun(ctx, now, dryRun, string(counts)); err != nil {
 		return rep, err
 	}
-	if !dryRun && rep.deleted() > 0 {
+	if !dryRun && rep.changed() > 0 {
 		if err := s.audit.Record(ctx, audit.Entry{Actor: audit.ActorSystem, Action: audit.ActionRetention, Detail: string(counts)}); err != nil {
 			return rep, err
 		}
@@ -150,8 +157,8 @@ func (s *Service) Run(ctx context.Context) {
 			return
 		case err != nil:
 			s.log.Error("retention sweep failed", slog.String("error", err.Error()))
-		case rep.deleted()+rep.Sessions > 0:
-			s.log.Info("retention sweep", slog.Int("users", rep.Users), slog.Int("orders", rep.Orders),
+		case rep.changed()+rep.Sessions > 0:
+			s.log.Info("retention sweep", slog.Int("users", rep.Users), slog.Int("orders", rep.Orders), slog.Int("closed_orders", rep.Closed),
 				slog.Int("support_tickets", rep.Tickets), slog.Int("jobs", rep.Jobs), slog.Int("photos", rep.Photos),
 				slog.Int("blobs", rep.Blobs), slog.Int("exports", rep.Exports), slog.Int("sessions", rep.Sessions))
 		}
@@ -171,6 +178,13 @@ func (r Report) String() string {
 	}
 	s := fmt.Sprintf("%s %d jobs, %d photos, %d exports (%d blobs), %d expired sessions, %d print orders, %d support tickets",
 		verb, r.Jobs, r.Photos, r.Exports, r.Blobs, r.Sessions, r.Orders, r.Tickets)
+	if r.Closed > 0 {
+		closed := "closed"
+		if r.DryRun {
+			closed = "would close"
+		}
+		s += fmt.Sprintf("; %s %d orders", closed, r.Closed)
+	}
 	if r.Users > 0 {
 		s += fmt.Sprintf("; the service has closed: %d accounts erased", r.Users)
 	}
@@ -181,3 +195,6 @@ func (r Report) String() string {
 func (r Report) deleted() int {
 	return r.Users + r.Orders + r.Tickets + r.Jobs + r.Photos + r.Exports
 }
+
+// changed counts what the sweep changed: what it deleted and the orders it closed.
+func (r Report) changed() int { return r.deleted() + r.Closed }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/idphoto/idphoto/internal/audit"
+	"github.com/idphoto/idphoto/internal/order"
 	"github.com/idphoto/idphoto/internal/store"
 )
 
@@ -16,8 +17,8 @@ import (
 // of their jobs, then the order row with its mailing details. The source photos go in
 // the same sweep, by the photo rule, once no kept job needs them; the ledger entry of
 // the payment stays (O3).
-func (s *Service) sweepPrintOrders(ctx context.Context, paidBefore, unpaidBefore time.Time, rep *Report) error {
-	orders, err := s.store.ExpiredPrintOrders(ctx, paidBefore, unpaidBefore)
+func (s *Service) sweepPrintOrders(ctx context.Context, now, paidBefore, unpaidBefore time.Time, rep *Report) error {
+	orders, err := s.store.ExpiredPrintOrders(ctx, now, paidBefore, unpaidBefore)
 	if err != nil {
 		return err
 	}
@@ -52,6 +53,49 @@ func (s *Service) sweepPrintOrders(ctx context.Context, paidBefore, unpaidBefore
 	return nil
 }
 
+// closeOrders closes the orders with nothing left to do (O1): a fulfilled e-photo
+// order once its files' period (R1) has ended, a shipped print order once its period
+// (R2) has, both counted from payment. For an e-photo order that is when its files
+// are deleted; a print order is closed just before its row is deleted in the same run,
+// or stays closed when a legal hold keeps it. Closing goes through the order's state
+// machine and deletes nothing.
+func (s *Service) closeOrders(ctx context.Context, now, ephotoPaidBefore, printPaidBefore time.Time, rep *Report) error {
+	const batch = 500
+	for {
+		os, err := s.store.OrdersToClose(ctx, ephotoPaidBefore, printPaidBefore, batch)
+		if err != nil {
+			return err
+		}
+		for _, o := range os {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			rep.Closed++
+			if rep.DryRun {
+				continue
+			}
+			err := s.store.UpdateOrder(ctx, o.ID, func(so *store.Order) error {
+				if so.Status != o.Status {
+					return errOrderMoved
+				}
+				return so.Apply(order.EventClose, now)
+			})
+			if errors.Is(err, errOrderMoved) || errors.Is(err, store.ErrNotFound) {
+				rep.Closed-- // refunded or deleted meanwhile
+				continue
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if rep.DryRun || len(os) < batch {
+			return nil
+		}
+	}
+}
+
+var errOrderMoved = errors.New("privacy: the order moved meanwhile")
+
 // sweepSupport deletes the support tickets past their period (S4).
 func (s *Service) sweepSupport(ctx context.Context, now time.Time, rep *Report) error {
 	n, err := s.store.DeleteSupportTickets(ctx, now.Add(-s.cfg.SupportTTL), rep.DryRun)
@@ -71,7 +115,7 @@ func (s *Service) sweepClosed(ctx context.Context, now time.Time, rep *Report) e
 	if err != nil {
 		return err
 	}
-	users, err := s.store.UserIDs(ctx, false)
+	users, err := s.store.UserIDs(ctx, false, now)
 	if err != nil {
 		return err
 	}

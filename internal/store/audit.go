@@ -23,9 +23,13 @@ type AuditEntry struct {
 
 // AppendAudit adds an entry after the last one. hash is given the entry with Seq,
 // At and PrevHash set and returns its hash; the read of the last entry and the
-// insert are one transaction, so the chain never forks.
+// insert are one transaction that no other append interleaves with, so the chain
+// never forks.
 func (s *Store) AppendAudit(ctx context.Context, e AuditEntry, hash func(AuditEntry) []byte) (AuditEntry, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.d.lockAppend(ctx, tx, "audit_log"); err != nil {
+			return err
+		}
 		var seq sql.NullInt64
 		var prev []byte
 		err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&seq, &prev)

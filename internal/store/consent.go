@@ -31,7 +31,7 @@ func (s *Store) AddConsent(ctx context.Context, c Consent) error {
 		return errors.New("store: consent without subject or name")
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO consents (subject, kind, name, version, granted, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		c.Subject, c.Kind, c.Name, c.Version, c.Granted, millis(c.At))
+		c.Subject, c.Kind, c.Name, c.Version, bit(c.Granted), millis(c.At))
 	if err != nil {
 		return fmt.Errorf("store: add consent: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -51,7 +52,7 @@ func scanJob(row interface{ Scan(...any) error }) (Job, error) {
 func (s *Store) CreateJob(ctx context.Context, j Job) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO jobs (id, user_id, photo_id, spec_id, background, state, unlocked, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		j.ID, j.UserID, j.PhotoID, j.SpecID, j.Background, JobQueued, j.Unlocked, millis(j.CreatedAt), millis(j.CreatedAt))
+		j.ID, j.UserID, j.PhotoID, j.SpecID, j.Background, JobQueued, bit(j.Unlocked), millis(j.CreatedAt), millis(j.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("store: create job: %w", err)
 	}
@@ -97,17 +98,14 @@ func (s *Store) RequeueJob(ctx context.Context, id string) error {
 // RecoverJobs is run at start: jobs left running by a crash go back to the queue,
 // except those that already had maxAttempts (a photo that crashes the process must
 // not crash it forever), which fail with failCode. It returns the queued jobs' ids,
-// oldest first.
-func (s *Store) RecoverJobs(ctx context.Context, maxAttempts int, failCode string) ([]string, error) {
+// oldest first. On SQLite every running job is taken back: one process owns the
+// file. On PostgreSQL other instances may be running jobs, so only those running
+// for longer than lease (longer than any run may last) are taken back.
+func (s *Store) RecoverJobs(ctx context.Context, lease time.Duration, maxAttempts int, failCode string) ([]string, error) {
 	var ids []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		now := millis(s.now())
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, error_code = $2, updated_at = $3
-			WHERE state = $4 AND attempts >= $5`, JobFailed, failCode, now, JobRunning, maxAttempts); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, updated_at = $2 WHERE state = $3`,
-			JobQueued, now, JobRunning); err != nil {
+		ids = nil
+		if err := s.reclaimJobs(ctx, tx, lease, maxAttempts, failCode); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, "SELECT id FROM jobs WHERE state = $1 ORDER BY created_at, id", JobQueued)
@@ -126,6 +124,41 @@ func (s *Store) RecoverJobs(ctx context.Context, maxAttempts int, failCode strin
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: recover jobs: %w", err)
+	}
+	return ids, nil
+}
+
+// reclaimJobs puts abandoned running jobs back in the queue, or fails them after
+// maxAttempts. A job's lease is its last change (StartJob sets it; JobTimeout bounds
+// the run that follows).
+func (s *Store) reclaimJobs(ctx context.Context, tx *sql.Tx, lease time.Duration, maxAttempts int, failCode string) error {
+	now := s.now()
+	startedBefore := int64(math.MaxInt64)
+	if s.d.shared() {
+		startedBefore = millis(now.Add(-lease))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, error_code = $2, updated_at = $3
+		WHERE state = $4 AND attempts >= $5 AND updated_at < $6`, JobFailed, failCode, millis(now), JobRunning, maxAttempts, startedBefore); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $1, updated_at = $2 WHERE state = $3 AND updated_at < $4`,
+		JobQueued, millis(now), JobRunning, startedBefore)
+	return err
+}
+
+// PollJobs is for an instance that shares the database with others (PostgreSQL):
+// it takes back jobs abandoned by a stopped instance, as RecoverJobs does, and lists
+// up to limit jobs that have waited in the queue since before queuedBefore, oldest
+// first, for idle workers to run. Another instance may queue or start them too:
+// StartJob lets one run each.
+func (s *Store) PollJobs(ctx context.Context, queuedBefore time.Time, limit int, lease time.Duration, maxAttempts int, failCode string) ([]string, error) {
+	if err := s.inTx(ctx, func(tx *sql.Tx) error { return s.reclaimJobs(ctx, tx, lease, maxAttempts, failCode) }); err != nil {
+		return nil, fmt.Errorf("store: poll jobs: %w", err)
+	}
+	ids, err := firstColumn(s.r.QueryContext(ctx, `SELECT id FROM jobs WHERE state = $1 AND updated_at < $2
+		ORDER BY created_at, id LIMIT $3`, JobQueued, millis(queuedBefore), limit))
+	if err != nil {
+		return nil, fmt.Errorf("store: poll jobs: %w", err)
 	}
 	return ids, nil
 }

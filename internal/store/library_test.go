@@ -30,9 +30,10 @@ func libraryPhotos(user string, n int, base time.Time, step time.Duration) []sto
 	return ps
 }
 
-func TestFeedPagesNewestFirst(t *testing.T) {
+func TestFeedPagesNewestFirst(t *testing.T) { eachDialect(t, testFeedPagesNewestFirst) }
+
+func testFeedPagesNewestFirst(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	s, _ := openStore(t)
 	u, other := libraryUser(t, s), libraryUser(t, s)
 	base := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	if err := s.CreateLibraryPhotos(ctx, libraryPhotos(u, 11, base, time.Hour)); err != nil {
@@ -77,9 +78,10 @@ func TestFeedPagesNewestFirst(t *testing.T) {
 	}
 }
 
-func TestThumbsGoWithThePhoto(t *testing.T) {
+func TestThumbsGoWithThePhoto(t *testing.T) { eachDialect(t, testThumbsGoWithThePhoto) }
+
+func testThumbsGoWithThePhoto(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	s, _ := openStore(t)
 	u, other := libraryUser(t, s), libraryUser(t, s)
 	p := libraryPhotos(u, 1, time.Now(), 0)[0]
 	if err := s.CreateLibraryPhoto(ctx, p); err != nil {

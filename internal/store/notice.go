@@ -38,14 +38,14 @@ func (s *Store) GetClosing(ctx context.Context) (Closing, error) {
 }
 
 // UserIDs lists every account (the closing erasure), oldest first; held lists only
-// those under a live legal hold, !held only the others.
-func (s *Store) UserIDs(ctx context.Context, held bool) ([]string, error) {
+// those under a legal hold live at now, !held only the others.
+func (s *Store) UserIDs(ctx context.Context, held bool, now time.Time) ([]string, error) {
 	not := "NOT "
 	if held {
 		not = ""
 	}
 	rows, err := s.r.QueryContext(ctx, "SELECT id FROM users u WHERE "+not+`EXISTS (SELECT 1 FROM legal_holds h
-		WHERE h.released_at IS NULL AND h.scope = 'user' AND h.target_id = u.id) ORDER BY created_at, id`)
+		WHERE `+liveHold("$1")+` AND h.scope = 'user' AND h.target_id = u.id) ORDER BY created_at, id`, millis(now))
 	if err != nil {
 		return nil, fmt.Errorf("store: user ids: %w", err)
 	}

@@ -145,23 +145,34 @@ func (s *Store) ListOrders(ctx context.Context, userID string, limit int) ([]Ord
 }
 
 // UpdateOrder loads an order, calls fn on it and saves it if fn returns nil; fn's error
-// saves nothing. The write transaction holds the database's one writer, so updates of
-// an order never interleave. When fn moves the order to paid, the same transaction
-// unlocks its jobs.
+// saves nothing. Updates of an order never interleave: on SQLite the transaction holds
+// the one writer, on PostgreSQL the order's row is locked until it ends. fn may run
+// more than once (a transaction retried after a deadlock): it only decides. When fn
+// moves the order to paid, the same transaction unlocks its jobs.
 func (s *Store) UpdateOrder(ctx context.Context, id string, fn func(o *Order) error) error {
-	return s.updateOrder(ctx, id, fn, nil)
+	return s.updateOrder(ctx, id, fn, nil, nil)
 }
 
 // RecordPayment is UpdateOrder for a channel's payment: when fn moves the order to paid,
 // the same transaction unlocks its jobs and writes entry to the ledger, so an order is
 // never paid without its ledger entry, nor entered twice.
 func (s *Store) RecordPayment(ctx context.Context, id string, fn func(o *Order) error, entry LedgerEntry) error {
-	return s.updateOrder(ctx, id, fn, &entry)
+	return s.updateOrder(ctx, id, fn, &entry, nil)
 }
 
-func (s *Store) updateOrder(ctx context.Context, id string, fn func(o *Order) error, entry *LedgerEntry) error {
+// RecordRefund is UpdateOrder for a refund the channel accepted: when fn returns nil,
+// the same transaction writes the refund's ledger entry (once per refund number), so
+// an order is never refunded without its entry.
+func (s *Store) RecordRefund(ctx context.Context, id string, fn func(o *Order) error, entry LedgerEntry) error {
+	if entry.Kind != LedgerRefund {
+		return fmt.Errorf("store: refund of order %s with a ledger entry of kind %q", id, entry.Kind)
+	}
+	return s.updateOrder(ctx, id, fn, nil, &entry)
+}
+
+func (s *Store) updateOrder(ctx context.Context, id string, fn func(o *Order) error, entry, refund *LedgerEntry) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		o, err := scanOrder(tx.QueryRowContext(ctx, "SELECT "+orderColumns+" FROM orders WHERE id = $1", id))
+		o, err := scanOrder(tx.QueryRowContext(ctx, "SELECT "+orderColumns+" FROM orders WHERE id = $1"+s.d.forUpdate(), id))
 		if err := one(err, "update order", id); err != nil {
 			return err
 		}
@@ -184,6 +195,11 @@ func (s *Store) updateOrder(ctx context.Context, id string, fn func(o *Order) er
 			optMillis(o.CancelledAt), optMillis(o.RefundedAt), millis(s.now()), id)
 		if err != nil {
 			return fmt.Errorf("store: update order %s: %w", id, err)
+		}
+		if refund != nil {
+			if err := insertLedger(ctx, tx, *refund); err != nil {
+				return err
+			}
 		}
 		if wasPaid || !o.Status.Paid() {
 			return nil
@@ -218,4 +234,87 @@ func (s *Store) PreviewShown(ctx context.Context, userID, jobID string) (time.Ti
 	var at int64
 	err := s.r.QueryRowContext(ctx, "SELECT first_at FROM preview_views WHERE user_id = $1 AND job_id = $2", userID, jobID).Scan(&at)
 	return fromMillis(at), one(err, "preview shown", jobID)
+}
+
+// RecordDelivery notes that the clean result of the user's job (its file or print
+// sheet) was delivered to them at the time at, under every paid order of theirs that
+// pays for it, and fulfils (paid → fulfilled, through the order's state machine) each
+// such e-photo order whose jobs have now all been delivered. It returns the ids of the
+// orders it fulfilled. Repeated and concurrent deliveries fulfil an order once: each
+// write is conditional on the state it moves from. Orders with mailing are shipped, not
+// fulfilled; their deliveries are noted all the same.
+func (s *Store) RecordDelivery(ctx context.Context, userID, jobID string, at time.Time) ([]string, error) {
+	// Most downloads repeat one already noted: a read answers them without the writer.
+	var pending int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM order_jobs oj JOIN orders o ON o.id = oj.order_id
+		WHERE oj.job_id = $1 AND oj.delivered_at = 0 AND o.user_id = $2 AND o.status = $3`,
+		jobID, userID, string(order.StatusPaid)).Scan(&pending)
+	if err != nil {
+		return nil, fmt.Errorf("store: record delivery of job %s: %w", jobID, err)
+	}
+	if pending == 0 {
+		return nil, nil
+	}
+	var fulfilled []string
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		fulfilled = fulfilled[:0]
+		// The orders stay locked until the end (PostgreSQL): deliveries of two jobs of
+		// one order take turns, so the second counts the first's delivery and fulfils.
+		rows, err := tx.QueryContext(ctx, "SELECT "+orderColumns+` FROM orders WHERE user_id = $1 AND status = $2
+			AND id IN (SELECT order_id FROM order_jobs WHERE job_id = $3 AND delivered_at = 0) ORDER BY id`+s.d.forUpdate(),
+			userID, string(order.StatusPaid), jobID)
+		if err != nil {
+			return err
+		}
+		var os []Order
+		for rows.Next() {
+			o, err := scanOrder(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			os = append(os, o)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, o := range os {
+			res, err := tx.ExecContext(ctx, `UPDATE order_jobs SET delivered_at = $1
+				WHERE order_id = $2 AND job_id = $3 AND delivered_at = 0`, millis(at), o.ID, jobID)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil || n == 0 {
+				continue // noted meanwhile by another delivery, which fulfils if due
+			}
+			if o.HasMailing() {
+				continue
+			}
+			var left int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM order_jobs WHERE order_id = $1 AND delivered_at = 0",
+				o.ID).Scan(&left); err != nil {
+				return err
+			}
+			if left > 0 {
+				continue
+			}
+			if err := o.Apply(order.EventFulfil, at); err != nil {
+				return err
+			}
+			res, err = tx.ExecContext(ctx, `UPDATE orders SET status = $1, fulfilled_at = $2, updated_at = $3
+				WHERE id = $4 AND status = $5`, string(o.Status), optMillis(o.FulfilledAt), millis(s.now()), o.ID, string(order.StatusPaid))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err == nil && n == 1 {
+				fulfilled = append(fulfilled, o.ID)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: record delivery of job %s: %w", jobID, err)
+	}
+	return fulfilled, nil
 }

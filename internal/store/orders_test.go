@@ -14,23 +14,14 @@ import (
 // An order needs the job's preview shown to its user; paying it unlocks the job and
 // writes the ledger entry once; the ledger outlives the user and the ledger key
 // cannot be shredded.
-func TestOrdersAndLedger(t *testing.T) {
+func TestOrdersAndLedger(t *testing.T) { eachDialect(t, testOrdersAndLedger) }
+
+func testOrdersAndLedger(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	s, _ := openStore(t)
 	now := time.Now().UTC().Truncate(time.Millisecond)
-	user := store.NewID()
-	if err := s.CreateUser(ctx, store.User{ID: user, Role: store.RoleUser, CreatedAt: now}); err != nil {
-		t.Fatal(err)
-	}
-	photo := store.Photo{ID: store.NewID(), UserID: user, BlobKey: "k", Format: "jpeg", CreatedAt: now}
-	job := store.Job{ID: store.NewID(), UserID: user, PhotoID: photo.ID, SpecID: "cn-1inch", Background: "#FFFFFF", CreatedAt: now}
-	if err := s.CreatePhoto(ctx, photo); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.CreateJob(ctx, job); err != nil {
-		t.Fatal(err)
-	}
-	o, err := order.New(order.DefaultConfig(), order.NewID(), user, []order.Line{{Kind: order.KindEPhoto, JobID: job.ID}}, now)
+	user, photo := userWithPhoto(t, s, now)
+	job := newJob(t, s, user, photo, now)
+	o, err := order.New(order.DefaultConfig(), order.NewID(), user, []order.Line{{Kind: order.KindEPhoto, JobID: job}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,13 +33,13 @@ func TestOrdersAndLedger(t *testing.T) {
 	if err := s.CreateOrder(ctx, store.Order{Order: other}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("order of another user's job: %v", err)
 	}
-	if err := s.RecordPreview(ctx, user, job.ID, now); err != nil {
+	if err := s.RecordPreview(ctx, user, job, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.RecordPreview(ctx, user, job.ID, now.Add(time.Hour)); err != nil {
+	if err := s.RecordPreview(ctx, user, job, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if at, err := s.PreviewShown(ctx, user, job.ID); err != nil || !at.Equal(now) {
+	if at, err := s.PreviewShown(ctx, user, job); err != nil || !at.Equal(now) {
 		t.Fatalf("preview shown %v %v: want the first time", at, err)
 	}
 	if err := s.CreateOrder(ctx, store.Order{Order: *o}); err != nil {
@@ -78,7 +69,7 @@ func TestOrdersAndLedger(t *testing.T) {
 	if err := s.RecordPayment(ctx, o.ID, pay, entry); !errors.Is(err, order.ErrIllegalTransition) {
 		t.Fatalf("paid twice: %v", err)
 	}
-	if j, _ := s.GetJob(ctx, user, job.ID); !j.Unlocked {
+	if j, _ := s.GetJob(ctx, user, job); !j.Unlocked {
 		t.Fatal("paying did not unlock the job")
 	}
 	if err := s.AddLedgerEntry(ctx, entry); err != nil {

@@ -79,55 +79,9 @@ func (s *Store) OpenPrivacyRequests(ctx context.Context) ([]PrivacyRequest, erro
 	return scanRequests(s.r.QueryContext(ctx, "SELECT "+requestColumns+" FROM privacy_requests WHERE done_at IS NULL ORDER BY due_at, id"))
 }
 
-// LegalHold keeps a user's or a photo's data from the retention sweep.
-type LegalHold struct {
-	ID         string
-	Scope      string // "user" or "photo"
-	TargetID   string
-	Reason     string
-	CreatedAt  time.Time
-	ReleasedAt time.Time // zero while live
-}
-
-// CreateLegalHold adds a hold; the reason is required.
-func (s *Store) CreateLegalHold(ctx context.Context, h LegalHold) error {
-	_, err := s.w.ExecContext(ctx, `INSERT INTO legal_holds (id, scope, target_id, reason, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		h.ID, h.Scope, h.TargetID, h.Reason, millis(h.CreatedAt))
-	if err != nil {
-		return fmt.Errorf("store: create legal hold: %w", err)
-	}
-	return nil
-}
-
-// ReleaseLegalHold ends a hold.
-func (s *Store) ReleaseLegalHold(ctx context.Context, id string, at time.Time) error {
-	res, err := s.w.ExecContext(ctx, "UPDATE legal_holds SET released_at = $1 WHERE id = $2 AND released_at IS NULL", millis(at), id)
-	return affected(res, err, "release legal hold", id)
-}
-
-// LegalHolds lists the live holds.
-func (s *Store) LegalHolds(ctx context.Context) ([]LegalHold, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT id, scope, target_id, reason, created_at FROM legal_holds WHERE released_at IS NULL ORDER BY created_at, id")
-	if err != nil {
-		return nil, fmt.Errorf("store: legal holds: %w", err)
-	}
-	defer rows.Close()
-	var out []LegalHold
-	for rows.Next() {
-		var h LegalHold
-		var created int64
-		if err := rows.Scan(&h.ID, &h.Scope, &h.TargetID, &h.Reason, &created); err != nil {
-			return nil, fmt.Errorf("store: legal holds: %w", err)
-		}
-		h.CreatedAt = fromMillis(created)
-		out = append(out, h)
-	}
-	return out, rows.Err()
-}
-
 // RecordRetentionRun keeps what a sweep did (counts as JSON, no personal data).
 func (s *Store) RecordRetentionRun(ctx context.Context, at time.Time, dryRun bool, counts string) error {
-	_, err := s.w.ExecContext(ctx, "INSERT INTO retention_runs (at, dry_run, counts) VALUES ($1, $2, $3)", millis(at), dryRun, counts)
+	_, err := s.w.ExecContext(ctx, "INSERT INTO retention_runs (at, dry_run, counts) VALUES ($1, $2, $3)", millis(at), bit(dryRun), counts)
 	if err != nil {
 		return fmt.Errorf("store: record retention run: %w", err)
 	}
@@ -183,29 +137,35 @@ func (s *Store) UserJobs(ctx context.Context, userID, photoID string) ([]Job, er
 	return scanJobs(s.r.QueryContext(ctx, "SELECT "+jobColumns+" FROM jobs WHERE user_id = $1 ORDER BY created_at, id", userID))
 }
 
-// notHeld is true of a row of jobs (alias %[1]s) that no live legal hold holds.
-const notHeld = `NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND
-	((h.scope = 'user' AND h.target_id = %[1]s.user_id) OR (h.scope = 'photo' AND h.target_id = %[1]s.photo_id)))`
+// notHeld is true of a row of jobs (alias) that no legal hold live at the bind
+// parameter now holds: not its user's, its photo's, nor that of an order it is in.
+func notHeld(alias, now string) string {
+	return `NOT EXISTS (SELECT 1 FROM legal_holds h WHERE ` + liveHold(now) + ` AND
+	((h.scope = 'user' AND h.target_id = ` + alias + `.user_id) OR (h.scope = 'photo' AND h.target_id = ` + alias + `.photo_id) OR
+	 (h.scope = 'order' AND h.target_id IN (SELECT oj.order_id FROM order_jobs oj WHERE oj.job_id = ` + alias + `.id))))`
+}
 
-// ExpiredJobs lists the jobs due for deletion: unpaid ones created before
+// ExpiredJobs lists the jobs due for deletion as of now: unpaid ones created before
 // unpaidBefore, paid ones paid before paidBefore, except those of a print order paid
 // at or after printPaidBefore (R2 keeps them longer); none under a legal hold.
-func (s *Store) ExpiredJobs(ctx context.Context, unpaidBefore, paidBefore, printPaidBefore time.Time) ([]Job, error) {
+func (s *Store) ExpiredJobs(ctx context.Context, now, unpaidBefore, paidBefore, printPaidBefore time.Time) ([]Job, error) {
 	q := "SELECT " + jobColumns + " FROM jobs j WHERE ((paid_at IS NULL AND created_at < $1) OR paid_at < $2) AND NOT " +
-		fmt.Sprintf(printKept, "j", "$3") + " AND " + fmt.Sprintf(notHeld, "j") + " ORDER BY created_at, id"
-	return scanJobs(s.r.QueryContext(ctx, q, millis(unpaidBefore), millis(paidBefore), millis(printPaidBefore)))
+		fmt.Sprintf(printKept, "j", "$3") + " AND " + notHeld("j", "$4") + " ORDER BY created_at, id"
+	return scanJobs(s.r.QueryContext(ctx, q, millis(unpaidBefore), millis(paidBefore), millis(printPaidBefore), millis(now)))
 }
 
 // ExpiredPhotos lists photos uploaded before before whose jobs are all expired as
-// ExpiredJobs counts them (or that have none), and that no legal hold holds: a
-// photo stays as long as a job made from it is kept.
-func (s *Store) ExpiredPhotos(ctx context.Context, before, unpaidBefore, paidBefore, printPaidBefore time.Time) ([]Photo, error) {
-	const held = `NOT EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND
-	((h.scope = 'user' AND h.target_id = p.user_id) OR (h.scope = 'photo' AND h.target_id = p.id)))`
+// ExpiredJobs counts them (or that have none), and that no legal hold live at now
+// holds (nor one on an order of a job of theirs): a photo stays as long as a job made
+// from it is kept.
+func (s *Store) ExpiredPhotos(ctx context.Context, now, before, unpaidBefore, paidBefore, printPaidBefore time.Time) ([]Photo, error) {
+	held := `NOT EXISTS (SELECT 1 FROM legal_holds h WHERE ` + liveHold("$5") + ` AND
+	((h.scope = 'user' AND h.target_id = p.user_id) OR (h.scope = 'photo' AND h.target_id = p.id) OR
+	 (h.scope = 'order' AND h.target_id IN (SELECT oj.order_id FROM order_jobs oj JOIN jobs j ON j.id = oj.job_id WHERE j.photo_id = p.id))))`
 	q := "SELECT " + photoColumns + ` FROM photos p WHERE created_at < $1 AND NOT EXISTS (SELECT 1 FROM jobs j
 		WHERE j.photo_id = p.id AND (NOT ((j.paid_at IS NULL AND j.created_at < $2) OR j.paid_at < $3) OR ` +
 		fmt.Sprintf(printKept, "j", "$4") + ")) AND " + held + " ORDER BY created_at, id"
-	return scanPhotos(s.r.QueryContext(ctx, q, millis(before), millis(unpaidBefore), millis(paidBefore), millis(printPaidBefore)))
+	return scanPhotos(s.r.QueryContext(ctx, q, millis(before), millis(unpaidBefore), millis(paidBefore), millis(printPaidBefore), millis(now)))
 }
 
 // DeleteJobRow removes a job row (its blobs are the caller's).
@@ -252,19 +212,14 @@ func (s *Store) CreateExport(ctx context.Context, e Export) error {
 // UseExport claims the live, unused export of a token: a second claim, or one after
 // it expired, is ErrNotFound.
 func (s *Store) UseExport(ctx context.Context, tokenHash []byte, now time.Time) (Export, error) {
+	// One statement claims it: of two claims at once, the second finds used_at set.
 	var e Export
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var created, expires int64
-		err := tx.QueryRowContext(ctx, `SELECT id, user_id, token_hash, blob_key, created_at, expires_at FROM exports
-			WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2`, tokenHash, millis(now)).
-			Scan(&e.ID, &e.UserID, &e.TokenHash, &e.BlobKey, &created, &expires)
-		if err != nil {
-			return err
-		}
-		e.CreatedAt, e.ExpiresAt = fromMillis(created), fromMillis(expires)
-		_, err = tx.ExecContext(ctx, "UPDATE exports SET used_at = $1 WHERE id = $2", millis(now), e.ID)
-		return err
-	})
+	var created, expires int64
+	err := s.w.QueryRowContext(ctx, `UPDATE exports SET used_at = $1
+		WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+		RETURNING id, user_id, token_hash, blob_key, created_at, expires_at`, millis(now), tokenHash).
+		Scan(&e.ID, &e.UserID, &e.TokenHash, &e.BlobKey, &created, &expires)
+	e.CreatedAt, e.ExpiresAt = fromMillis(created), fromMillis(expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, ErrNotFound
 	}

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -45,21 +44,14 @@ func (k serviceKeys) CreateKey(ctx context.Context, name, masterID string, wrapp
 	return nil
 }
 
+// ReplaceKey is a compare-and-swap, like the users' keys'.
 func (k serviceKeys) ReplaceKey(ctx context.Context, name string, old, wrapped []byte, masterID string) error {
-	return k.s.inTx(ctx, func(tx *sql.Tx) error {
-		var cur []byte
-		err := tx.QueryRowContext(ctx, "SELECT wrapped FROM "+k.table+" WHERE name = $1", name).Scan(&cur)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !bytes.Equal(cur, old)) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("store: replace %s key: %w", k.what, err)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE "+k.table+" SET wrapped = $1, master_key_id = $2 WHERE name = $3", wrapped, masterID, name); err != nil {
-			return fmt.Errorf("store: replace %s key: %w", k.what, err)
-		}
-		return nil
-	})
+	_, err := k.s.w.ExecContext(ctx, "UPDATE "+k.table+" SET wrapped = $1, master_key_id = $2 WHERE name = $3 AND wrapped = $4",
+		wrapped, masterID, name, old)
+	if err != nil {
+		return fmt.Errorf("store: replace %s key: %w", k.what, err)
+	}
+	return nil
 }
 
 // DeleteKey shreds a shreddable key; the ledger's is refused.

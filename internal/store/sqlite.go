@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"net/url"
@@ -57,8 +58,36 @@ func openSQLite(cfg Config) (w, r *sql.DB, err error) {
 	return w, r, nil
 }
 
-// checkpoint moves the write-ahead log into the database file and truncates it, so
-// that a deleted row's old bytes do not linger in the log (used after shredding).
-func (s *Store) checkpoint() {
-	s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+// sqliteDialect is the embedded default. Its writer is one connection, so a write
+// transaction has the database to itself: nothing to lock, nothing to retry.
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string { return "sqlite" }
+
+// shared is false: the file is the service's own (one serve per data folder).
+func (sqliteDialect) shared() bool { return false }
+
+func (sqliteDialect) lockMigrations(context.Context, *sql.DB) (func(), error) {
+	return func() {}, nil // the one writer connection already takes turns
+}
+
+func (sqliteDialect) forUpdate() string { return "" }
+
+func (sqliteDialect) lockAppend(context.Context, *sql.Tx, string) error { return nil }
+
+func (sqliteDialect) retry(error) bool { return false }
+
+func (sqliteDialect) tables(ctx context.Context, db *sql.DB) ([]string, error) {
+	return firstColumn(db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+}
+
+func (sqliteDialect) columns(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	return firstColumn(db.QueryContext(ctx, "SELECT name FROM pragma_table_info($1) ORDER BY cid", table))
+}
+
+// shredded moves the write-ahead log into the database file and truncates it, so
+// that a deleted row's old bytes do not linger in the log (secure_delete has
+// overwritten them in the file).
+func (sqliteDialect) shredded(ctx context.Context, db *sql.DB) {
+	db.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 }

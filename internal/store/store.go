@@ -1,7 +1,9 @@
 // Package store keeps the service's records in SQL: one file per aggregate (users,
 // sessions, photos, jobs), hand-written queries with $N placeholders that SQLite and
-// PostgreSQL both read, and migrations embedded per dialect. Only SQLite exists so
-// far; SQLite-only statements (pragmas) stay in this file and sqlite.go.
+// PostgreSQL both read, and migrations embedded per dialect. SQLite is the embedded
+// default (one file, no server); PostgreSQL serves several instances at once. What
+// differs between them (connections, locks, the schema listing, shredding) stays in
+// sqlite.go and postgres.go behind the dialect interface.
 //
 // The store never sees a personal field in clear: callers seal them with the vault
 // first (columns named *_sealed). Face data has no column at all (promise P3).
@@ -16,6 +18,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	mrand "math/rand/v2"
+	"net/url"
 	"path"
 	"sort"
 	"strconv"
@@ -29,23 +33,42 @@ var ErrNotFound = errors.New("store: not found")
 // ErrSchemaTooNew means the database was migrated by a newer idphoto.
 var ErrSchemaTooNew = errors.New("store: database schema is newer than this program")
 
-// Config says where the database is.
+// Config says where the database is: a PostgreSQL URL, or else a SQLite file.
 type Config struct {
+	// URL of a PostgreSQL database (postgres://user:password@host/db?sslmode=…).
+	// When set, the store runs on PostgreSQL and Path is not used.
+	URL string
 	// Path of the SQLite file.
 	Path string
-	// Readers is the size of the read connection pool (writes use one connection).
+	// Readers is the size of SQLite's read connection pool (writes use one connection).
 	Readers int
-	// BusyTimeout is how long a connection waits for a lock.
+	// Conns is the size of PostgreSQL's pool, shared by reads and writes.
+	Conns int
+	// BusyTimeout is how long a SQLite connection waits for a lock.
 	BusyTimeout time.Duration
 }
 
 // DefaultConfig keeps the database in ./data/idphoto.db.
 func DefaultConfig() Config {
-	return Config{Path: "data/idphoto.db", Readers: 4, BusyTimeout: 5 * time.Second}
+	return Config{Path: "data/idphoto.db", Readers: 4, Conns: 10, BusyTimeout: 5 * time.Second}
 }
 
-// Validate reports a config that can't work.
+// Postgres reports whether the config names a PostgreSQL database.
+func (c Config) Postgres() bool { return c.URL != "" }
+
+// Validate reports a config that can't work. Its messages never repeat the URL: it
+// may hold a password.
 func (c Config) Validate() error {
+	if c.Postgres() {
+		u, err := url.Parse(c.URL)
+		switch {
+		case err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql"):
+			return errors.New("store: the database URL must be postgres://user:password@host:port/database")
+		case c.Conns < 2: // migrations hold one connection for their lock and use another
+			return errors.New("store: at least two PostgreSQL connections")
+		}
+		return nil
+	}
 	switch {
 	case c.Path == "":
 		return errors.New("store: no database path")
@@ -57,11 +80,38 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// Store is the database: one writer connection (SQLite takes one writer at a time,
-// and queueing in Go beats spinning on SQLITE_BUSY) and a pool of readers.
+// Store is the database. On SQLite: one writer connection (SQLite takes one writer at
+// a time, and queueing in Go beats spinning on SQLITE_BUSY) and a pool of readers. On
+// PostgreSQL: w and r are one pool, and transactions that read before they write
+// lock what they read (see postgres.go).
 type Store struct {
 	w, r *sql.DB
+	d    dialect
 	now  func() time.Time
+}
+
+// dialect is what differs between the two databases, each in its own file.
+type dialect interface {
+	// name is the dialect's folder of migrations.
+	name() string
+	// shared reports whether other processes may use the database at the same time.
+	shared() bool
+	// lockMigrations keeps two processes from migrating one database at once.
+	lockMigrations(ctx context.Context, db *sql.DB) (unlock func(), err error)
+	// forUpdate ends a SELECT whose rows the transaction is about to change: the rows
+	// stay locked until it ends.
+	forUpdate() string
+	// lockAppend keeps other writers from appending to table until the transaction
+	// ends (a hash chain reads its last entry before adding the next).
+	lockAppend(ctx context.Context, tx *sql.Tx, table string) error
+	// retry reports an error after which the whole transaction may run again
+	// (serialization failure, deadlock).
+	retry(err error) bool
+	// tables and columns list the live schema.
+	tables(ctx context.Context, db *sql.DB) ([]string, error)
+	columns(ctx context.Context, db *sql.DB, table string) ([]string, error)
+	// shredded runs after rows that must not linger on disk were deleted.
+	shredded(ctx context.Context, db *sql.DB)
 }
 
 //go:embed migrations
@@ -73,20 +123,34 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	w, r, err := openSQLite(cfg)
+	s := &Store{now: time.Now}
+	var err error
+	if cfg.Postgres() {
+		s.d = postgresDialect{}
+		s.w, err = openPostgres(ctx, cfg)
+		s.r = s.w
+	} else {
+		s.d = sqliteDialect{}
+		s.w, s.r, err = openSQLite(cfg)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{w: w, r: r, now: time.Now}
-	if err := s.migrate(ctx, "sqlite"); err != nil {
+	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes both pools.
+// Dialect names the database the store runs on: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name() }
+
+// Close closes the pools.
 func (s *Store) Close() error {
+	if s.r == s.w {
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -133,7 +197,8 @@ func loadMigrations(dialect string) ([]migration, error) {
 	return ms, nil
 }
 
-// KnownVersion is the newest schema version this program has migrations for.
+// KnownVersion is the newest schema version this program has migrations for (every
+// dialect has the same migrations: a test holds them to it).
 func KnownVersion() int {
 	ms, err := loadMigrations("sqlite")
 	if err != nil {
@@ -149,15 +214,21 @@ func (s *Store) Version(ctx context.Context) (int, error) {
 	return int(v.Int64), err
 }
 
-func (s *Store) migrate(ctx context.Context, dialect string) error {
-	ms, err := loadMigrations(dialect)
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := loadMigrations(s.d.name())
 	if err != nil {
 		return err
 	}
+	// Instances starting together take turns: the second finds the work done.
+	unlock, err := s.d.lockMigrations(ctx, s.w)
+	if err != nil {
+		return fmt.Errorf("store: lock migrations: %w", err)
+	}
+	defer unlock()
 	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version    INTEGER PRIMARY KEY,
 		name       TEXT NOT NULL,
-		applied_at INTEGER NOT NULL)`); err != nil {
+		applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("store: schema_version: %w", err)
 	}
 	var cur sql.NullInt64
@@ -182,8 +253,30 @@ func (s *Store) migrate(ctx context.Context, dialect string) error {
 	return nil
 }
 
-// inTx runs fn in a write transaction.
+// txAttempts bounds how often a transaction runs when the database gives up on it
+// for a conflict with another (PostgreSQL's serialization failures and deadlocks).
+const txAttempts = 5
+
+// inTx runs fn in a write transaction. On PostgreSQL fn may run again, from the
+// start, after a conflict with another transaction: it must only read and write
+// through tx and set the variables it reports, never act outside the database.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.tryTx(ctx, fn)
+		if err == nil || attempt == txAttempts || !s.d.retry(err) {
+			return err
+		}
+		// Let the other transaction finish; spread the retries of several.
+		wait := time.Duration(attempt) * time.Duration(5+mrand.IntN(10)) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(wait):
+		}
+	}
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -193,6 +286,15 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// bit stores a flag as 0 or 1: the flag columns are integers in both dialects
+// (SQLite has no boolean type, and PostgreSQL will not take a bool for an integer).
+func bit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 var idEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)

@@ -3,7 +3,6 @@ package store_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
@@ -16,10 +15,10 @@ import (
 	_ "modernc.org/sqlite"
 )
 
+// openStore is a store on a fresh SQLite file, for what only SQLite has (the file).
 func openStore(t *testing.T) (*store.Store, string) {
 	t.Helper()
-	cfg := store.DefaultConfig()
-	cfg.Path = filepath.Join(t.TempDir(), "idphoto.db")
+	cfg := dialectConfig(t, "sqlite")
 	s, err := store.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -29,38 +28,48 @@ func openStore(t *testing.T) (*store.Store, string) {
 }
 
 func TestMigrations(t *testing.T) {
-	ctx := context.Background()
-	s, path := openStore(t)
-	v, err := s.Version(ctx)
-	if err != nil || v != store.KnownVersion() || v < 1 {
-		t.Fatalf("version %d, %v; known %d", v, err, store.KnownVersion())
-	}
-	s.Close()
-	// Opening again applies nothing and keeps the data.
-	cfg := store.DefaultConfig()
-	cfg.Path = path
-	s2, err := store.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2.Close()
-	// A database from a newer idphoto is refused, not written to.
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Exec("INSERT INTO schema_version (version, name, applied_at) VALUES (999, '0999_future.sql', 0)"); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	if _, err := store.Open(ctx, cfg); !errors.Is(err, store.ErrSchemaTooNew) {
-		t.Fatalf("newer schema: %v, want ErrSchemaTooNew", err)
+	for _, d := range dialects {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := dialectConfig(t, d)
+			s, err := store.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := s.Version(ctx)
+			if err != nil || v != store.KnownVersion() || v < 1 || s.Dialect() != d {
+				t.Fatalf("%s: version %d, %v; known %d", s.Dialect(), v, err, store.KnownVersion())
+			}
+			if err := s.CreateUser(ctx, store.User{ID: "kept", Role: store.RoleUser, CreatedAt: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			// Opening again applies nothing and keeps the data.
+			s2, err := store.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s2.GetUser(ctx, "kept"); err != nil {
+				t.Fatalf("after reopening: %v", err)
+			}
+			s2.Close()
+			// A database from a newer idphoto is refused, not written to.
+			db := rawDB(t, cfg)
+			if _, err := db.Exec("INSERT INTO schema_version (version, name, applied_at) VALUES (999, '0999_future.sql', 0)"); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+			if _, err := store.Open(ctx, cfg); !errors.Is(err, store.ErrSchemaTooNew) {
+				t.Fatalf("newer schema: %v, want ErrSchemaTooNew", err)
+			}
+		})
 	}
 }
 
-func TestUsersSessionsPhotosJobs(t *testing.T) {
+func TestUsersSessionsPhotosJobs(t *testing.T) { eachDialect(t, testUsersSessionsPhotosJobs) }
+
+func testUsersSessionsPhotosJobs(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	s, _ := openStore(t)
 	now := time.Now().Truncate(time.Millisecond)
 	alice, bob := store.NewID(), store.NewID()
 	for _, id := range []string{alice, bob} {
@@ -140,9 +149,10 @@ func TestUsersSessionsPhotosJobs(t *testing.T) {
 	}
 }
 
-func TestRecoverJobs(t *testing.T) {
+func TestRecoverJobs(t *testing.T) { eachDialect(t, testRecoverJobs) }
+
+func testRecoverJobs(t *testing.T, s *store.Store) {
 	ctx := context.Background()
-	s, _ := openStore(t)
 	now := time.Now()
 	u, p := store.NewID(), store.NewID()
 	s.CreateUser(ctx, store.User{ID: u, Role: store.RoleUser, CreatedAt: now})
@@ -164,7 +174,21 @@ func TestRecoverJobs(t *testing.T) {
 	s.StartJob(ctx, ids[1])
 	s.StartJob(ctx, ids[2])
 	s.FinishJob(ctx, ids[2], store.JobDone, "", nil)
-	got, err := s.RecoverJobs(ctx, 3, "internal")
+	if s.Dialect() == "postgres" {
+		// Another instance may be running 0 and 1: within their lease they stay.
+		got, err := s.RecoverJobs(ctx, time.Hour, 3, "internal")
+		if err != nil || strings.Join(got, ",") != ids[3] {
+			t.Fatalf("recovered %v %v within the lease, want job 3 only", got, err)
+		}
+		if j, _ := s.JobByID(ctx, ids[0]); j.State != store.JobRunning {
+			t.Fatalf("a job running within its lease is %s", j.State)
+		}
+		if polled, err := s.PollJobs(ctx, time.Now().Add(time.Minute), 10, time.Hour, 3, "internal"); err != nil || strings.Join(polled, ",") != ids[3] {
+			t.Fatalf("polled %v %v, want job 3", polled, err)
+		}
+	}
+	// Past the lease (on SQLite, always), the running jobs are abandoned.
+	got, err := s.RecoverJobs(ctx, -time.Minute, 3, "internal")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,10 +201,19 @@ func TestRecoverJobs(t *testing.T) {
 }
 
 // The data keys live in the database: the vault's rotation and shredding work on it,
-// and a shredded key's bytes are gone from the file.
+// and a shredded key's bytes are gone from the SQLite file. (PostgreSQL's files are
+// the server's: there the shredded row is vacuumed, see postgresDialect.shredded.)
 func TestDataKeysInDatabase(t *testing.T) {
+	for _, d := range dialects {
+		t.Run(d, func(t *testing.T) {
+			s, cfg := openDialect(t, d)
+			testDataKeys(t, s, cfg.Path)
+		})
+	}
+}
+
+func testDataKeys(t *testing.T, s *store.Store, path string) {
 	ctx := context.Background()
-	s, path := openStore(t)
 	old, _ := vault.ParseMasterKey(vault.NewMasterKeyText())
 	now := time.Now()
 	for _, u := range []string{"u1", "u2"} {
@@ -210,6 +243,9 @@ func TestDataKeysInDatabase(t *testing.T) {
 	if _, err := v3.Open(ctx, "u1", ct, "c"); !errors.Is(err, vault.ErrNoKey) {
 		t.Fatalf("after shredding: %v", err)
 	}
+	if s.Dialect() != "sqlite" {
+		return
+	}
 	for _, f := range []string{path, path + "-wal"} {
 		b, _ := os.ReadFile(f)
 		if bytes.Contains(b, wrapped) {
@@ -221,24 +257,20 @@ func TestDataKeysInDatabase(t *testing.T) {
 // TestPromiseS5DeviceNotJoinedToPhotos: device data is on the session row only, and
 // no photo or job column leads to a session.
 func TestPromiseS5DeviceNotJoinedToPhotos(t *testing.T) {
-	_, path := openStore(t)
-	db, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, table := range []string{"photos", "jobs", "users"} {
-		rows, err := db.Query("SELECT name FROM pragma_table_info('" + table + "')")
+	eachDialect(t, func(t *testing.T, s *store.Store) {
+		schema, err := s.Columns(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		for rows.Next() {
-			var col string
-			rows.Scan(&col)
-			if strings.Contains(col, "session") || strings.Contains(col, "device") {
-				t.Errorf("%s.%s links %s to sessions or devices", table, col, table)
+		for _, table := range []string{"photos", "jobs", "users"} {
+			if len(schema[table]) == 0 {
+				t.Fatalf("no columns for %s", table)
+			}
+			for _, col := range schema[table] {
+				if strings.Contains(col, "session") || strings.Contains(col, "device") {
+					t.Errorf("%s.%s links %s to sessions or devices", table, col, table)
+				}
 			}
 		}
-		rows.Close()
-	}
+	})
 }

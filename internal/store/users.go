@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -51,7 +50,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	if err := affected(res, err, "delete user", id); err != nil {
 		return err
 	}
-	s.checkpoint()
+	s.d.shredded(ctx, s.w)
 	return nil
 }
 
@@ -84,32 +83,25 @@ func (s *Store) CreateKey(ctx context.Context, user, masterID string, wrapped []
 	return nil
 }
 
-// ReplaceKey swaps a wrapped key for its re-wrapped form if it has not changed.
+// ReplaceKey swaps a wrapped key for its re-wrapped form if it has not changed: one
+// compare-and-swap statement, so a key shredded or re-wrapped meanwhile stays as it is.
 func (s *Store) ReplaceKey(ctx context.Context, user string, old, wrapped []byte, masterID string) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		var cur []byte
-		err := tx.QueryRowContext(ctx, "SELECT wrapped FROM data_keys WHERE user_id = $1", user).Scan(&cur)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !bytes.Equal(cur, old)) {
-			return nil // shredded or re-wrapped meanwhile
-		}
-		if err != nil {
-			return fmt.Errorf("store: replace data key: %w", err)
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE data_keys SET wrapped = $1, master_key_id = $2 WHERE user_id = $3", wrapped, masterID, user)
-		if err != nil {
-			return fmt.Errorf("store: replace data key: %w", err)
-		}
-		return nil
-	})
+	_, err := s.w.ExecContext(ctx, "UPDATE data_keys SET wrapped = $1, master_key_id = $2 WHERE user_id = $3 AND wrapped = $4",
+		wrapped, masterID, user, old)
+	if err != nil {
+		return fmt.Errorf("store: replace data key: %w", err)
+	}
+	return nil
 }
 
-// DeleteKey shreds the user's data key: the row is overwritten on disk (secure_delete)
-// and the write-ahead log truncated.
+// DeleteKey shreds the user's data key. On SQLite the row is overwritten on disk
+// (secure_delete) and the write-ahead log truncated; on PostgreSQL the table is
+// vacuumed (see postgresDialect.shredded).
 func (s *Store) DeleteKey(ctx context.Context, user string) error {
 	if _, err := s.w.ExecContext(ctx, "DELETE FROM data_keys WHERE user_id = $1", user); err != nil {
 		return fmt.Errorf("store: delete data key: %w", err)
 	}
-	s.checkpoint()
+	s.d.shredded(ctx, s.w)
 	return nil
 }
 
