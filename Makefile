@@ -34,10 +34,11 @@ photo: models
 	./$(BIN) make $(PHOTO) --spec $(SPEC) --bg $(BG) -o $(OUT)
 
 # The browser tests need /usr/bin/chromium (scripts/setup installs it) and save their
-# screenshots under out/screenshots.
+# screenshots under out/screenshots; the PostgreSQL tests start a throw-away cluster
+# from the postgresql package (scripts/setup installs it too) and fail without one.
 test: models
 	$(GO) vet ./...
-	IDPHOTO_REQUIRE_BROWSER=1 IDPHOTO_SCREENSHOTS=out/screenshots $(GO) test -count=1 ./...
+	IDPHOTO_REQUIRE_BROWSER=1 IDPHOTO_REQUIRE_POSTGRES=1 IDPHOTO_SCREENSHOTS=out/screenshots $(GO) test -count=1 ./...
 	@echo "browser screenshots: out/screenshots/web"
 
 bench: models

@@ -3,20 +3,22 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
-	"time"
+	"os"
 
 	"github.com/idphoto/idphoto/internal/audit"
-	"github.com/idphoto/idphoto/internal/store"
 )
 
 const auditHelp = `Usage:
-  idphoto audit verify [--data DIR]
+  idphoto audit verify [--data DIR] [--anchor FILE|SEQ:HASH]
       checks the audit log's hash chain: exit 0 when intact, 1 when an entry was
-      changed or removed (the first break is named)
+      changed or removed (the first break is named). The chain alone can't show its
+      newest entries cut off; with --anchor it must also reach the anchor given, or
+      every anchor of an anchor file (the one serve writes: see serve --audit-anchor)
+  idphoto audit anchor [--data DIR]
+      prints the chain's head, "SEQ HASH": keep it outside the database (another
+      machine, a ticket, paper) and give it to verify --anchor later
   idphoto audit reads --actor STAFF --from DATE --to DATE [--data DIR] [--user ID]
       whose data did this staff member read in [from, to) (dates as 2006-01-02, UTC):
       the users' pseudonyms; with --user, whether that user is among them
@@ -25,41 +27,42 @@ const auditHelp = `Usage:
 
 // cmdAudit is for auditors: the chain's integrity and who read whose data (S2, S3).
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, auditHelp)
-		if len(args) == 0 {
-			return usageError{"audit needs a subcommand: verify or reads"}
-		}
-		return nil
+	if done, err := subcommandHelp(args, stdout, auditHelp, "audit needs a subcommand: verify or reads"); done {
+		return err
 	}
 	sub := args[0]
-	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
-	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database ($IDPHOTO_DATA)")
+	fs, folder := dataCommand("audit "+sub, auditHelp, 0)
 	actor := fs.String("actor", "", "the staff member's user id (reads)")
 	from := fs.String("from", "", "first day, 2006-01-02 (reads)")
 	to := fs.String("to", "", "day after the last, 2006-01-02 (reads)")
 	user := fs.String("user", "", "a user id to look for (reads)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), auditHelp); fs.PrintDefaults() }
+	anchor := fs.String("anchor", "", "an anchor file, or an anchor SEQ:HASH, the chain must reach (verify)")
 	if pos, err := parseArgs(fs, args[1:], stdout); err != nil {
-		if errors.Is(err, errHelp) {
-			return nil
-		}
-		return err
+		return unlessHelp(err)
 	} else if len(pos) > 0 {
 		return usageError{"audit " + sub + " takes no arguments"}
 	}
-	if sub != "verify" && sub != "reads" {
-		return usageError{fmt.Sprintf("unknown audit subcommand %q: verify or reads", sub)}
+	if sub != "verify" && sub != "reads" && sub != "anchor" {
+		return usageError{fmt.Sprintf("unknown audit subcommand %q: verify, reads or anchor", sub)}
 	}
-	st, err := openDataStore(ctx, *data)
+	var anchors []audit.Anchor
+	if *anchor != "" {
+		if sub != "verify" {
+			return usageError{"--anchor is for verify"}
+		}
+		var err error
+		if anchors, err = readAnchorArg(*anchor); err != nil {
+			return err
+		}
+	}
+	d, err := folder.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	log := audit.New(st)
+	defer d.Close()
 	switch sub {
 	case "verify":
-		n, err := log.Verify(ctx)
+		n, err := d.log.VerifyAnchors(ctx, anchors...)
 		if errors.Is(err, audit.ErrTampered) {
 			fmt.Fprintf(stderr, "idphoto audit verify: %v (after %d good entries)\n", err, n)
 			return failedError{1}
@@ -67,18 +70,28 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
+		if len(anchors) > 0 {
+			fmt.Fprintf(stdout, "audit log intact: %d entries, reaching %d anchors\n", n, len(anchors))
+			return nil
+		}
 		fmt.Fprintf(stdout, "audit log intact: %d entries\n", n)
+		return nil
+	case "anchor":
+		head, err := d.log.Head(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, head)
 		return nil
 	default:
 		if *actor == "" || *from == "" || *to == "" {
 			return usageError{"reads needs --actor, --from and --to"}
 		}
-		f, err1 := time.Parse(time.DateOnly, *from)
-		t, err2 := time.Parse(time.DateOnly, *to)
-		if err1 != nil || err2 != nil || !f.Before(t) {
-			return usageError{"--from and --to are dates (2006-01-02), from before to"}
+		f, t, err := dateRange(*from, *to)
+		if err != nil {
+			return err
 		}
-		subjects, err := log.ReadsBy(ctx, *actor, f, t)
+		subjects, err := d.log.ReadsBy(ctx, *actor, f, t)
 		if err != nil {
 			return err
 		}
@@ -95,9 +108,26 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 }
 
-// openDataStore opens the database of a data folder, as serve keeps it.
-func openDataStore(ctx context.Context, data string) (*store.Store, error) {
-	cfg := store.DefaultConfig()
-	cfg.Path = filepath.Join(data, "idphoto.db")
-	return store.Open(ctx, cfg)
+// readAnchorArg reads --anchor: an anchor itself (SEQ:HASH), or the file of anchors
+// serve appends to.
+func readAnchorArg(arg string) ([]audit.Anchor, error) {
+	if a, err := audit.ParseAnchor(arg); err == nil {
+		return []audit.Anchor{a}, nil
+	}
+	f, err := os.Open(arg)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, usageError{"--anchor: neither an anchor (SEQ:HASH) nor a file"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	as, err := audit.ReadAnchors(f)
+	if err != nil {
+		return nil, fmt.Errorf("anchor file %s: %w", arg, err)
+	}
+	if len(as) == 0 {
+		return nil, usageError{"--anchor: the file holds no anchor"}
+	}
+	return as, nil
 }

@@ -1,33 +1,18 @@
 package main
 
 import (
-	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	_ "modernc.org/sqlite"
-
 	"github.com/idphoto/idphoto/internal/audit"
-	"github.com/idphoto/idphoto/internal/store"
 )
 
 // 'idphoto audit verify' passes on an intact log and fails on a tampered database.
 func TestPromiseS2AuditVerifyCommand(t *testing.T) {
 	dir := t.TempDir()
-	ctx := context.Background()
-	st, err := openDataStore(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := audit.New(st)
-	for i := 0; i < 3; i++ {
-		if err := log.Record(ctx, audit.Entry{Actor: "staff-7", Action: audit.ActionRead, Subject: audit.Subject("user-x")}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	st := testStore(t, dir)
+	recordReads(t, st, 3)
 	st.Close()
 
 	code, out, errs := runCLI(t, "audit", "verify", "--data", dir)
@@ -41,16 +26,7 @@ func TestPromiseS2AuditVerifyCommand(t *testing.T) {
 		t.Errorf("reads: exit %d: %s", code, out)
 	}
 
-	db, err := sql.Open("sqlite", filepath.Join(dir, "idphoto.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{"DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET subject = 'someone else' WHERE seq = 2"} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	db.Close()
+	tamper(t, dir, "DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET subject = 'someone else' WHERE seq = 2")
 	code, _, errs = runCLI(t, "audit", "verify", "--data", dir)
 	if code != exitFailed || !strings.Contains(errs, "entry 2") {
 		t.Fatalf("tampered: exit %d, %q; want %d naming entry 2", code, errs, exitFailed)
@@ -60,22 +36,7 @@ func TestPromiseS2AuditVerifyCommand(t *testing.T) {
 // 'idphoto purge --dry-run' counts and deletes nothing; without it, it deletes.
 func TestPurgeCommand(t *testing.T) {
 	dir := t.TempDir()
-	ctx := context.Background()
-	st, err := openDataStore(ctx, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := store.NewID()
-	old := time.Now().Add(-48 * time.Hour)
-	if err := st.CreateUser(ctx, store.User{ID: u, Role: store.RoleUser, CreatedAt: old}); err != nil {
-		t.Fatal(err)
-	}
-	p := store.Photo{ID: store.NewID(), UserID: u, Format: "jpeg", Width: 1, Height: 1, CreatedAt: old}
-	p.BlobKey = "photos/" + p.ID
-	if err := st.CreatePhoto(ctx, p); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	oldPhoto(t, dir)
 	code, out, errs := runCLI(t, "purge", "--data", dir, "--dry-run")
 	if code != exitOK || !strings.Contains(out, "would delete 0 jobs, 1 photos") {
 		t.Fatalf("dry run: exit %d: %s %s", code, out, errs)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"time"
 
 	"github.com/idphoto/idphoto/internal/compose"
 	"github.com/idphoto/idphoto/internal/spec"
@@ -31,6 +32,16 @@ func parseArgs(fs *flag.FlagSet, args []string, stdout io.Writer) ([]string, err
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// dateRange reads --from and --to, days as 2006-01-02 (UTC), the range [from, to).
+func dateRange(from, to string) (time.Time, time.Time, error) {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil || !f.Before(t) {
+		return time.Time{}, time.Time{}, usageError{"--from and --to are dates (2006-01-02), from before to"}
+	}
+	return f, t, nil
 }
 
 // errHelp: -h was asked for and the usage printed; not a failure.

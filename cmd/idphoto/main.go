@@ -24,8 +24,11 @@ Usage:
   idphoto keygen -o FILE                      a new master key for serve
   idphoto purge [--data DIR] [--dry-run]      run the retention sweep once
   idphoto shutdown-notice --effective DATE [--cancel] [--data DIR]   announce the service's closing
-  idphoto audit verify|reads [--data DIR]     check the audit log; whose data a staff member read
+  idphoto audit verify|reads|anchor [--data DIR] [--anchor FILE|SEQ:HASH]   check the audit log (against an anchor); whose data a staff member read; the chain's head
+  idphoto hold add|list|release [--data DIR]   legal holds: keep data from the retention sweep (R7)
   idphoto staff add --role operator|auditor --name NAME [--data DIR]   a staff token, printed once
+  idphoto orders list|ship|sheet [--data DIR]  print orders to post, with their recipients; mark one shipped; its print sheets
+  idphoto ledger export --from DATE --to DATE [-o FILE] [--data DIR]   the accounting ledger as CSV
   idphoto version
 
 Run 'idphoto COMMAND -h' for a command's flags.
@@ -67,8 +70,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"keygen":          cmdKeygen,
 		"audit":           cmdAudit,
 		"purge":           cmdPurge,
+		"hold":            cmdHold,
 		"shutdown-notice": cmdShutdownNotice,
 		"staff":           cmdStaff,
+		"orders":          cmdOrders,
+		"ledger":          cmdLedger,
 		"version": func(context.Context, []string, io.Writer, io.Writer) error {
 			fmt.Fprintln(stdout, "idphoto", version)
 			return nil

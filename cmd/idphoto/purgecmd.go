@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/idphoto/idphoto/internal/blob"
@@ -34,32 +32,23 @@ func retentionFlags(fs *flag.FlagSet) *privacy.Config {
 }
 
 func cmdPurge(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("purge", flag.ContinueOnError)
-	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database and the encrypted blobs ($IDPHOTO_DATA)")
+	fs, folder := dataCommand("purge", purgeHelp, needBlobs)
 	dry := fs.Bool("dry-run", false, "count what would be deleted, delete nothing")
 	cfg := retentionFlags(fs)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), purgeHelp); fs.PrintDefaults() }
 	if pos, err := parseArgs(fs, args, stdout); err != nil {
-		if errors.Is(err, errHelp) {
-			return nil
-		}
-		return err
+		return unlessHelp(err)
 	} else if len(pos) > 0 {
 		return usageError{"purge takes no arguments"}
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err.Error()}
 	}
-	st, err := openDataStore(ctx, *data)
+	d, err := folder.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	blobs, err := blob.NewLocal(filepath.Join(*data, "blobs"))
-	if err != nil {
-		return err
-	}
-	svc, err := privacy.New(*cfg, st, blobs, nil, nil)
+	defer d.Close()
+	svc, err := d.privacy(*cfg)
 	if err != nil {
 		return err
 	}

@@ -12,13 +12,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/idphoto/idphoto/internal/blob"
+	"github.com/idphoto/idphoto/internal/audit"
 	"github.com/idphoto/idphoto/internal/engine"
 	"github.com/idphoto/idphoto/internal/httpapi"
 	"github.com/idphoto/idphoto/internal/pipeline"
 	"github.com/idphoto/idphoto/internal/server"
 	"github.com/idphoto/idphoto/internal/spec"
-	"github.com/idphoto/idphoto/internal/store"
 	"github.com/idphoto/idphoto/internal/vault"
 	"github.com/idphoto/idphoto/internal/web"
 )
@@ -27,7 +26,14 @@ const serveHelp = `Usage: idphoto serve [flags]
 
 Runs the idphoto service: the JSON API (see api/openapi.yaml) behind the web page
 and the mini-programs. Everything is kept under --data: a SQLite database
-(idphoto.db) and a folder of encrypted blobs (blobs/). Photos and personal fields
+(idphoto.db) and a folder of encrypted blobs (blobs/). When one machine is not
+enough, --db puts the database on PostgreSQL instead, where several serve
+instances can share it:
+
+  idphoto serve --db 'postgres://idphoto:PASSWORD@db.internal:5432/idphoto?sslmode=verify-full'
+
+serve migrates the database on start (instances starting together take turns) and
+refuses one migrated by a newer idphoto. Photos and personal fields
 are encrypted with per-user keys wrapped by a master key, which serve refuses to
 run without:
 
@@ -37,6 +43,26 @@ run without:
 To rotate the master key, put a new key on the first line of the key file and keep
 the old one below it; serve re-wraps every user's key at start, after which the old
 line can be removed.
+
+--blobs puts the encrypted blobs in an S3-compatible bucket instead of the folder
+(MinIO, Ceph, a cloud's object storage). The keys come from the environment or a
+file, never from flags; serve writes, reads and deletes a probe object at start:
+
+  IDPHOTO_S3_ACCESS_KEY=... IDPHOTO_S3_SECRET_KEY=... \
+    idphoto serve --blobs 's3://idphoto?endpoint=minio.internal:9000&region=us-east-1&path_style=1'
+
+Memory: an upload is at most --max-upload-mb on the wire, but its pixels can take
+many times that once decoded. --decode-mb bounds the decoded pixels held at once by
+uploads and workers together; decodes wait for their share. Setting GOMEMLIMIT a
+little above decode-mb + 4 × max-upload-mb + 256 MB lets the garbage collector
+keep the process near that bound.
+
+The audit log is hash-chained, but entries cut off its end leave a valid chain. So
+serve appends the chain's head ("SEQ HASH TIME") to an anchor file outside the
+database every --anchor-every (default data/audit-anchor.txt, append-only, one line
+per change). Ship that file elsewhere as it grows (another machine, a log service,
+write-once storage), where whoever can write the database can't reach it; then
+'idphoto audit verify --anchor FILE' fails when the log no longer reaches an anchor.
 
 Flags (each also read from the environment variable shown; a flag wins):
 `
@@ -70,12 +96,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv.Addr = envString("IDPHOTO_ADDR", srv.Addr)
 	fs.StringVar(&srv.Addr, "addr", srv.Addr, "address to listen on ($IDPHOTO_ADDR)")
 	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database and the encrypted blobs ($IDPHOTO_DATA)")
+	db := databaseFlag(fs)
+	blobsAt := blobsFlag(fs)
 	keyFile := fs.String("master-key-file", os.Getenv("IDPHOTO_MASTER_KEY_FILE"), "file of master keys, current first ($IDPHOTO_MASTER_KEY_FILE); or set $IDPHOTO_MASTER_KEY to the key")
 	fs.IntVar(&api.Workers, "workers", envInt("IDPHOTO_WORKERS", api.Workers), "photos made at once ($IDPHOTO_WORKERS)")
 	fs.IntVar(&api.Queue, "queue", envInt("IDPHOTO_QUEUE", api.Queue), "jobs that may wait before new ones get 429 ($IDPHOTO_QUEUE)")
 	maxMB := fs.Int("max-upload-mb", envInt("IDPHOTO_MAX_UPLOAD_MB", int(api.Limits.MaxBytes>>20)), "largest upload in MB ($IDPHOTO_MAX_UPLOAD_MB)")
 	fs.BoolVar(&api.UnlockAll, "unlock-all", envBool("IDPHOTO_UNLOCK_ALL"), "serve clean files without payment, until payments exist ($IDPHOTO_UNLOCK_ALL=1)")
 	logFormat := fs.String("log", envString("IDPHOTO_LOG", "json"), "log format: json or text ($IDPHOTO_LOG)")
+	decodeMB := fs.Int("decode-mb", envInt("IDPHOTO_DECODE_MB", 0), "memory for decoded pixels across uploads and workers, in MB; a photo needing more is refused as too many pixels, others wait their turn (0: 256 + 128 a worker) ($IDPHOTO_DECODE_MB)")
+	vcfg := vault.DefaultConfig()
+	fs.IntVar(&vcfg.CacheKeys, "key-cache", envInt("IDPHOTO_KEY_CACHE", vcfg.CacheKeys), "users' unwrapped data keys kept in memory, least recently used dropped first ($IDPHOTO_KEY_CACHE)")
 	eo := engineFlags(fs)
 	ro := retentionFlags(fs)
 	po := paymentFlags(fs)
@@ -83,6 +114,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rc := httpapi.DefaultReconcileConfig()
 	fs.DurationVar(&rc.Every, "reconcile-every", envDuration("IDPHOTO_RECONCILE_EVERY", rc.Every), "how often unpaid orders are reconciled: channels asked, expired ones closed ($IDPHOTO_RECONCILE_EVERY)")
 	fs.DurationVar(&rc.After, "reconcile-after", envDuration("IDPHOTO_RECONCILE_AFTER", rc.After), "ask the channels about an order left paying this long (a lost notification) ($IDPHOTO_RECONCILE_AFTER)")
+	anchorFile := fs.String("audit-anchor", os.Getenv("IDPHOTO_AUDIT_ANCHOR"), "append-only file of the audit log's head, to ship elsewhere (default DATA/audit-anchor.txt) ($IDPHOTO_AUDIT_ANCHOR)")
+	anchorEvery := fs.Duration("anchor-every", envDuration("IDPHOTO_ANCHOR_EVERY", time.Hour), "how often the audit log's head is appended to the anchor file ($IDPHOTO_ANCHOR_EVERY)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), serveHelp)
 		fs.PrintDefaults()
@@ -96,6 +129,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{"serve takes no arguments"}
 	}
 	api.Limits.MaxBytes = int64(*maxMB) << 20
+	if *db != "" {
+		// Other instances may share the database: idle workers take their jobs too.
+		api.PollEvery = 2 * time.Second
+	}
 
 	keyText := os.Getenv("IDPHOTO_MASTER_KEY")
 	if *keyFile != "" {
@@ -122,14 +159,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := os.MkdirAll(*data, 0o700); err != nil {
 		return err
 	}
-	scfg := store.DefaultConfig()
-	scfg.Path = filepath.Join(*data, "idphoto.db")
-	st, err := store.Open(ctx, scfg)
+	st, err := openDataStore(ctx, *data, *db)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	v, err := vault.New(masters, st)
+	v, err := vault.NewWithConfig(vcfg, masters, st)
 	if err != nil {
 		return err
 	}
@@ -161,7 +196,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			log.Info("master key rotation done: the older keys can be removed", slog.Int("rewrapped", n), slog.String("current", v.CurrentMasterID()))
 		}
 	}()
-	blobs, err := blob.NewLocal(filepath.Join(*data, "blobs"))
+	blobs, blobsDesc, err := openBlobStore(ctx, *data, *blobsAt, true)
 	if err != nil {
 		return err
 	}
@@ -169,7 +204,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	eng, err := engine.Open(*eo, pipeline.DefaultConfig())
+	decodes, err := decodeBudget(*decodeMB, api.Workers)
+	if err != nil {
+		return err
+	}
+	pcfg := pipeline.DefaultConfig()
+	pcfg.Budget = decodes // one budget for the workers and the uploads
+	eng, err := engine.Open(*eo, pcfg)
 	if err != nil {
 		return err
 	}
@@ -180,10 +221,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	a, err := httpapi.New(api, httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: eng, Specs: specs, Log: log, Support: supportVault,
-		Payments: pays, Ledger: ledgerVault, Logins: logins})
+		Payments: pays, Ledger: ledgerVault, Logins: logins, Decodes: decodes})
 	if err != nil {
 		return err
 	}
+	if *anchorEvery <= 0 {
+		return usageError{"--anchor-every must be positive"}
+	}
+	if *anchorFile == "" {
+		*anchorFile = filepath.Join(*data, "audit-anchor.txt")
+	}
+	// The audit log's head, written outside the database (S3).
+	go audit.New(st).RunAnchors(ctx, *anchorFile, *anchorEvery, log)
 	if err := startSweeps(ctx, *ro, st, blobs, log); err != nil { // retention (R1, R7)
 		return err
 	}
@@ -196,7 +245,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	log.Info("idphoto serve", slog.String("engine", eng.Kind), slog.Int("workers", api.Workers), slog.Bool("unlock_all", api.UnlockAll),
+	log.Info("idphoto serve", slog.String("database", st.Dialect()), slog.String("blobs", blobsDesc), slog.Int64("decode_mb", decodes.Size()>>20), slog.String("engine", eng.Kind), slog.Int("workers", api.Workers), slog.Bool("unlock_all", api.UnlockAll),
 		slog.Any("payment_channels", channelNames(pays)), slog.Any("login_channels", loginNames(logins)), slog.Bool("sandbox_payments_no_money_moves", po.sandbox),
 		slog.Duration("shutdown_timeout", srv.ShutdownTimeout), slog.String("version", version), slog.Time("started", time.Now()))
 	return s.Run(ctx, nil)

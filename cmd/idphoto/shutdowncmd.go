@@ -3,12 +3,9 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 
-	"github.com/idphoto/idphoto/internal/blob"
 	"github.com/idphoto/idphoto/internal/privacy"
 	"github.com/idphoto/idphoto/internal/store"
 )
@@ -28,16 +25,11 @@ stay, naming no one but by pseudonym. Accounts under a legal hold are kept.
 `
 
 func cmdShutdownNotice(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	fs := flag.NewFlagSet("shutdown-notice", flag.ContinueOnError)
-	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database and the encrypted blobs ($IDPHOTO_DATA)")
+	fs, folder := dataCommand("shutdown-notice", shutdownHelp, needBlobs)
 	effective := fs.String("effective", "", "the closing day, YYYY-MM-DD (China time)")
 	cancel := fs.Bool("cancel", false, "withdraw the notice")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), shutdownHelp); fs.PrintDefaults() }
 	if pos, err := parseArgs(fs, args, stdout); err != nil {
-		if errors.Is(err, errHelp) {
-			return nil
-		}
-		return err
+		return unlessHelp(err)
 	} else if len(pos) > 0 {
 		return usageError{"shutdown-notice takes no arguments"}
 	}
@@ -49,16 +41,12 @@ func cmdShutdownNotice(ctx context.Context, args []string, stdout, _ io.Writer) 
 	if set && err != nil {
 		return usageError{"--effective: a date, YYYY-MM-DD"}
 	}
-	st, err := openDataStore(ctx, *data)
+	d, err := folder.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	blobs, err := blob.NewLocal(filepath.Join(*data, "blobs"))
-	if err != nil {
-		return err
-	}
-	svc, err := privacy.New(privacy.DefaultConfig(), st, blobs, nil, nil)
+	defer d.Close()
+	svc, err := d.privacy(privacy.DefaultConfig())
 	if err != nil {
 		return err
 	}

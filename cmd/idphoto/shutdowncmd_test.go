@@ -18,10 +18,7 @@ func TestPromiseShutdownNoticeCommand(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "2027-03-01") {
 		t.Fatalf("announce: exit %d: %s %s", code, out, errs)
 	}
-	st, err := openDataStore(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testStore(t, dir)
 	c, err := st.GetClosing(context.Background())
 	st.Close()
 	if err != nil || privacy.ClosingDate(c.Effective) != "2027-03-01" {

@@ -3,53 +3,35 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
+	"github.com/idphoto/idphoto/internal/audit"
 	"github.com/idphoto/idphoto/internal/store"
-	"github.com/idphoto/idphoto/internal/vault"
 )
 
 // staffList prints the staff. Names are opened only when the master key is set;
 // without it they show as sealed.
 func staffList(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("staff list", flag.ContinueOnError)
-	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database ($IDPHOTO_DATA)")
-	keyFile := fs.String("master-key-file", os.Getenv("IDPHOTO_MASTER_KEY_FILE"), "file of master keys, to show names ($IDPHOTO_MASTER_KEY_FILE)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), staffHelp); fs.PrintDefaults() }
+	fs, folder := dataCommand("staff list", staffHelp, keyIfSet)
 	if pos, err := parseArgs(fs, args, stdout); err != nil {
-		if errors.Is(err, errHelp) {
-			return nil
-		}
-		return err
+		return unlessHelp(err)
 	} else if len(pos) > 0 {
 		return usageError{"staff list takes no arguments"}
 	}
-	st, err := openDataStore(ctx, *data)
+	d, err := folder.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	var v *vault.Vault
-	if *keyFile != "" || os.Getenv("IDPHOTO_MASTER_KEY") != "" {
-		masters, err := loadMasterKeys(*keyFile)
-		if err != nil {
-			return err
-		}
-		if v, err = vault.New(masters, st); err != nil {
-			return err
-		}
-	}
-	staff, err := st.Staff(ctx)
+	defer d.Close()
+	staff, err := d.st.Staff(ctx)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	tokens, err := st.LiveStaffTokens(ctx, now)
+	tokens, err := d.st.LiveStaffTokens(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -57,8 +39,8 @@ func staffList(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintln(tw, "ID\tROLE\tSINCE\tTOKENS\tUNTIL\tNAME")
 	for _, m := range staff {
 		name := "(sealed)"
-		if v != nil && len(m.NameSealed) > 0 {
-			if b, err := v.Open(ctx, m.ID, m.NameSealed, "user.name:"+m.ID); err == nil {
+		if d.vault != nil && len(m.NameSealed) > 0 {
+			if b, err := d.vault.Open(ctx, m.ID, m.NameSealed, "user.name:"+m.ID); err == nil {
 				name = string(b)
 			} else {
 				name = "(unreadable)"
@@ -76,30 +58,29 @@ func staffList(ctx context.Context, args []string, stdout io.Writer) error {
 
 // staffRevoke ends every session of a staff member.
 func staffRevoke(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("staff revoke", flag.ContinueOnError)
-	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database ($IDPHOTO_DATA)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), staffHelp); fs.PrintDefaults() }
+	fs, folder := dataCommand("staff revoke", staffHelp, 0)
 	pos, err := parseArgs(fs, args, stdout)
 	if err != nil {
-		if errors.Is(err, errHelp) {
-			return nil
-		}
-		return err
+		return unlessHelp(err)
 	}
 	if len(pos) != 1 || !store.ValidID(pos[0]) {
 		return usageError{"staff revoke takes one staff member's id (see 'idphoto staff list')"}
 	}
-	st, err := openDataStore(ctx, *data)
+	d, err := folder.open(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	n, err := st.RevokeStaff(ctx, pos[0])
+	defer d.Close()
+	n, err := d.st.RevokeStaff(ctx, pos[0])
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("no staff member %s", pos[0])
 	}
 	if err != nil {
 		return err
+	}
+	if err := d.log.Record(ctx, audit.Entry{Actor: audit.ActorCLI, Action: audit.ActionStaffRevoke,
+		Detail: fmt.Sprintf("staff %s %d sessions", pos[0], n)}); err != nil {
+		return fmt.Errorf("staff member %s: %d session(s) ended, but the audit entry failed: %w", pos[0], n, err)
 	}
 	fmt.Fprintf(stdout, "staff member %s: %d session(s) ended; their tokens no longer work\n", pos[0], n)
 	return nil

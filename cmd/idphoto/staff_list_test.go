@@ -1,34 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/idphoto/idphoto/internal/store"
-	"github.com/idphoto/idphoto/internal/vault"
 )
 
 // 'staff list' shows each member with their live tokens (and name, with the master
 // key); 'staff revoke' ends their sessions at once, so their token no longer works.
 func TestStaffListRevoke(t *testing.T) {
-	t.Setenv("IDPHOTO_MASTER_KEY", vault.NewMasterKeyText())
-	t.Setenv("IDPHOTO_MASTER_KEY_FILE", "")
+	withMasterKey(t)
 	dir := t.TempDir()
 	ctx := context.Background()
-	cli := func(want int, args ...string) string {
-		t.Helper()
-		var out, errb bytes.Buffer
-		if code := run(ctx, append(args, "--data", dir), &out, &errb); code != want {
-			t.Fatalf("%v: exit %d, want %d: %s%s", args, code, want, out.String(), errb.String())
-		}
-		return out.String()
-	}
+	cli := cliOn(t, dir)
 	out := cli(exitOK, "staff", "add", "--role", "operator", "--name", "王五")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	token := lines[len(lines)-1]
@@ -53,14 +42,9 @@ func TestStaffListRevoke(t *testing.T) {
 	if row := lineWith(cli(exitOK, "staff", "list"), id); strings.Fields(row)[3] != "0" || !strings.Contains(row, "revoked") {
 		t.Fatalf("operator's row after revoke: %q", row)
 	}
-	cfg := store.DefaultConfig()
-	cfg.Path = filepath.Join(dir, "idphoto.db")
-	st, err := store.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := testStore(t, dir)
 	sum := sha256.Sum256([]byte(token))
-	_, err = st.SessionByTokenHash(ctx, sum[:], time.Now())
+	_, err := st.SessionByTokenHash(ctx, sum[:], time.Now())
 	user := store.User{ID: store.NewID(), Role: store.RoleUser, CreatedAt: time.Now()}
 	st.CreateUser(ctx, user)
 	st.Close()

@@ -2,18 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/idphoto/idphoto/internal/audit"
 	"github.com/idphoto/idphoto/internal/httpapi"
 	"github.com/idphoto/idphoto/internal/store"
-	"github.com/idphoto/idphoto/internal/vault"
 )
 
 const staffHelp = `Usage:
@@ -29,16 +26,15 @@ const staffHelp = `Usage:
       ends every session of a staff member at once: their tokens stop working. The
       account stays for the audit trail; 'staff add' makes a new member.
 
+Adding and revoking are entered in the audit log (actor "cli", the member's id and
+role, never the name).
+
 `
 
 // cmdStaff makes staff accounts (S2): their tokens exist only on this command's output.
 func cmdStaff(ctx context.Context, args []string, stdout, _ io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, staffHelp)
-		if len(args) == 0 {
-			return usageError{"staff needs a subcommand: add, list or revoke"}
-		}
-		return nil
+	if done, err := subcommandHelp(args, stdout, staffHelp, "staff needs a subcommand: add, list or revoke"); done {
+		return err
 	}
 	switch args[0] {
 	case "add":
@@ -49,18 +45,12 @@ func cmdStaff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	default:
 		return usageError{fmt.Sprintf("unknown staff subcommand %q: add, list or revoke", args[0])}
 	}
-	fs := flag.NewFlagSet("staff add", flag.ContinueOnError)
-	data := fs.String("data", envString("IDPHOTO_DATA", "data"), "folder of the database ($IDPHOTO_DATA)")
+	fs, folder := dataCommand("staff add", staffHelp, needKey)
 	role := fs.String("role", "", "operator or auditor")
 	name := fs.String("name", "", "the staff member's name (kept sealed)")
 	ttl := fs.Duration("ttl", 90*24*time.Hour, "how long the token works")
-	keyFile := fs.String("master-key-file", os.Getenv("IDPHOTO_MASTER_KEY_FILE"), "file of master keys, current first ($IDPHOTO_MASTER_KEY_FILE)")
-	fs.Usage = func() { fmt.Fprint(fs.Output(), staffHelp); fs.PrintDefaults() }
 	if pos, err := parseArgs(fs, args[1:], stdout); err != nil {
-		if errors.Is(err, errHelp) {
-			return nil
-		}
-		return err
+		return unlessHelp(err)
 	} else if len(pos) > 0 {
 		return usageError{"staff add takes no arguments"}
 	}
@@ -74,44 +64,26 @@ func cmdStaff(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	if *ttl <= 0 {
 		return usageError{"--ttl must be positive"}
 	}
-	masters, err := loadMasterKeys(*keyFile)
+	d, err := folder.open(ctx)
 	if err != nil {
 		return err
 	}
-	st, err := openDataStore(ctx, *data)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	v, err := vault.New(masters, st)
-	if err != nil {
-		return err
-	}
+	defer d.Close()
 	now := time.Now()
 	token, hash := httpapi.NewStaffToken()
 	u := store.User{ID: store.NewID(), Role: *role, CreatedAt: now}
-	err = st.CreateStaff(ctx, u, func(id string) ([]byte, error) { return v.Seal(ctx, id, []byte(n), "user.name:"+id) },
+	err = d.st.CreateStaff(ctx, u, func(id string) ([]byte, error) { return d.vault.Seal(ctx, id, []byte(n), "user.name:"+id) },
 		store.Session{ID: store.NewID(), TokenHash: hash, CreatedAt: now, ExpiresAt: now.Add(*ttl)})
 	if err != nil {
 		return err
 	}
+	// Audited before the token is shown: a member whose making is not in the log never
+	// gets a working token. The name stays out of the log.
+	if err := d.log.Record(ctx, audit.Entry{Actor: audit.ActorCLI, Action: audit.ActionStaffAdd,
+		Detail: "staff " + u.ID + " " + u.Role}); err != nil {
+		return fmt.Errorf("staff member %s made, but not audited, so its token is not shown (revoke it): %w", u.ID, err)
+	}
 	fmt.Fprintf(stdout, "staff member %s (%s), token valid until %s; it is shown only now:\n%s\n",
 		u.ID, *role, now.Add(*ttl).UTC().Format(time.RFC3339), token)
 	return nil
-}
-
-// loadMasterKeys reads the master keys as serve does: the file, or $IDPHOTO_MASTER_KEY.
-func loadMasterKeys(keyFile string) ([]vault.Key, error) {
-	keyText := os.Getenv("IDPHOTO_MASTER_KEY")
-	if keyFile != "" {
-		b, err := os.ReadFile(keyFile)
-		if err != nil {
-			return nil, fmt.Errorf("master key file: %w", err)
-		}
-		keyText = string(b)
-	}
-	if keyText == "" {
-		return nil, errors.New(noMasterKey)
-	}
-	return vault.ParseKeyring(keyText)
 }

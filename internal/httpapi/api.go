@@ -45,6 +45,10 @@ type Config struct {
 	JobTimeout time.Duration
 	// MaxAttempts is how many starts a job gets before a crash fails it for good.
 	MaxAttempts int
+	// PollEvery, when set, is how often idle workers look in the database for jobs
+	// that other instances queued, or left running when they stopped (several serve
+	// instances on one PostgreSQL database). 0: only this instance's jobs.
+	PollEvery time.Duration
 	// SessionTTL is how long a session token lives.
 	SessionTTL time.Duration
 	// UnlockAll serves every clean file without payment (until payments exist).
@@ -82,6 +86,8 @@ func (c Config) Validate() error {
 		return errors.New("httpapi: timeouts must be positive")
 	case c.MaxAttempts < 1:
 		return errors.New("httpapi: at least 1 attempt per job")
+	case c.PollEvery < 0:
+		return errors.New("httpapi: negative job poll interval")
 	}
 	return c.Orders.Validate()
 }
@@ -111,6 +117,10 @@ type Deps struct {
 	// Logins are the enabled mini-program login channels; they need Ledger, the vault
 	// of keys held by no user, which seals the login lookup key.
 	Logins []login.Provider
+	// Decodes bounds the memory of decoded pixels, shared with the engine's
+	// (pipeline.Config.Budget): an upload takes its share before decoding and holds
+	// it until its thumbnails are made. nil: bounded by Config.Uploads alone.
+	Decodes *imageio.Budget
 }
 
 // API is the handlers and the job workers.
@@ -133,6 +143,8 @@ type API struct {
 	logins  *logins
 	audit   *audit.Log
 	people  peopleCounter // the library's people count (P9), made on first use
+	decodes *imageio.Budget
+	hooks   raceHooks // nil funcs in service; tests run interleavings with them
 }
 
 // New builds the API; Start runs its workers.
@@ -152,6 +164,7 @@ func New(cfg Config, d Deps) (*API, error) {
 		uploads: make(chan struct{}, cfg.Uploads),
 		hub:     newHub(),
 		now:     time.Now,
+		decodes: d.Decodes,
 	}
 	a.pool = newPool(cfg.Workers, cfg.Queue, a.process)
 	a.support = newSupport(d)
@@ -199,17 +212,23 @@ func (a *API) routes() []route {
 		{"DELETE", Prefix + "/me/photos", true, a.deleteAllPhotos},
 		{"POST", Prefix + "/me/cancel", true, a.cancelAccount},
 		{"POST", Prefix + "/me/export", true, a.createExport},
+		{"GET", Prefix + "/me/profile", true, a.getProfile},
+		{"PUT", Prefix + "/me/profile", true, a.putProfile},
+		{"GET", Prefix + "/me/requests", true, a.myRequests},
 		{"GET", Prefix + "/exports/{token}", false, a.getExport},
 		{"GET", Prefix + "/jobs/{id}/sheet", true, a.jobSheet},
 		{"POST", Prefix + "/orders", true, a.consented(a.createOrder)},
 		{"GET", Prefix + "/orders", true, a.listOrders},
 		{"GET", Prefix + "/orders/{id}", true, a.getOrder},
 		{"POST", Prefix + "/orders/{id}/pay", true, a.payOrder},
+		{"POST", Prefix + "/orders/{id}/cancel", true, a.cancelOrder},
 		{"POST", Prefix + "/orders/{id}/refund", true, a.refundOrder},
+		{"PUT", Prefix + "/orders/{id}/shipping", true, a.correctShipping},
 		{"POST", Prefix + "/pay/notify/{channel}", false, a.payNotify},
 		{"GET", Prefix + "/status", false, a.serviceStatus},
 		{"GET", Prefix + "/policies", false, a.getPolicies},
 		{"GET", Prefix + "/specs", false, a.listSpecs},
+		{"GET", Prefix + "/shop", false, a.shop},
 		{"GET", Prefix + "/me/consents", true, a.getConsents},
 		{"POST", Prefix + "/me/consents", true, a.acceptPolicy},
 		{"POST", Prefix + "/me/consents/{purpose}", true, a.setPurpose},
@@ -219,7 +238,13 @@ func (a *API) routes() []route {
 		{"GET", Prefix + "/ops/print-orders", true, a.staffOnly(store.RoleOperator, a.opsPrintOrders)},
 		{"POST", Prefix + "/ops/orders/{id}/ship", true, a.staffOnly(store.RoleOperator, a.opsShip)},
 		{"POST", Prefix + "/ops/orders/{id}/refund", true, a.staffOnly(store.RoleOperator, a.opsRefund)},
+		{"GET", Prefix + "/ops/orders/{id}/sheet", true, a.staffOnly(store.RoleOperator, a.opsOrderSheet)},
+		{"GET", Prefix + "/ops/late-payments", true, a.staffOnly(store.RoleOperator, a.opsLatePayments)},
+		{"POST", Prefix + "/ops/late-payments/{channel}/{trade_no}/refund", true, a.staffOnly(store.RoleOperator, a.opsRefundLatePayment)},
 		{"GET", Prefix + "/ops/requests", true, a.staffOnly(store.RoleOperator, a.opsRequests)},
+		{"GET", Prefix + "/ops/holds", true, a.staffOnly(store.RoleOperator, a.opsHolds)},
+		{"POST", Prefix + "/ops/holds", true, a.staffOnly(store.RoleOperator, a.opsPlaceHold)},
+		{"DELETE", Prefix + "/ops/holds/{id}", true, a.staffOnly(store.RoleOperator, a.opsReleaseHold)},
 		{"GET", Prefix + "/ops/support", true, a.staffOnly(store.RoleOperator, a.opsSupport)},
 		{"GET", Prefix + "/audit/ledger.csv", true, a.staffOnly(store.RoleAuditor, a.auditLedger)},
 		{"GET", Prefix + "/audit/reads", true, a.staffOnly(store.RoleAuditor, a.auditReads)},
@@ -305,11 +330,14 @@ func (a *API) readyz(w http.ResponseWriter, r *http.Request, _ string) {
 
 // Start re-queues the jobs a crash or a shutdown left behind and starts the workers.
 func (a *API) Start(ctx context.Context) error {
-	ids, err := a.store.RecoverJobs(ctx, a.cfg.MaxAttempts, CodeInternal)
+	ids, err := a.store.RecoverJobs(ctx, a.jobLease(), a.cfg.MaxAttempts, CodeInternal)
 	if err != nil {
 		return err
 	}
 	a.pool.start()
+	if a.cfg.PollEvery > 0 {
+		go a.pollJobs()
+	}
 	if len(ids) > 0 {
 		a.log.Info("jobs re-queued", slog.Int("count", len(ids)))
 	}

@@ -39,6 +39,7 @@ const (
 	CodeUnknownPaper    = "unknown_paper"    // 400
 	CodePreviewRequired = "preview_required" // 409: order before the job's preview was shown
 	CodeOrderState      = "order_state"      // 409: the order cannot do that now (paid, expired…)
+	CodeNotPrintable    = "not_printable"    // 409: print sheets are for paid or shipped print orders
 	CodeRefundRefused   = "refund_refused"   // 422: the no-refund rule (O5)
 	CodeChannel         = "channel_error"    // 502: the payment channel failed or refused
 
@@ -76,6 +77,7 @@ var statusOf = map[string]int{
 	CodeUnknownPaper:     http.StatusBadRequest,
 	CodePreviewRequired:  http.StatusConflict,
 	CodeOrderState:       http.StatusConflict,
+	CodeNotPrintable:     http.StatusConflict,
 	CodeRefundRefused:    http.StatusUnprocessableEntity,
 	CodeChannel:          http.StatusBadGateway,
 	CodeConsentRequired:  http.StatusPreconditionRequired,
@@ -83,6 +85,10 @@ var statusOf = map[string]int{
 	CodeLoginCode:        http.StatusBadRequest,
 	CodeLoginChannel:     http.StatusBadGateway,
 	CodeLoginRequired:    http.StatusConflict,
+	// Corrections and legal holds (issue 6).
+	CodeBadProfile:   http.StatusBadRequest,
+	CodeOrderShipped: http.StatusConflict,
+	CodeBadHold:      http.StatusBadRequest,
 }
 
 // Codes lists every error code the API answers with.

@@ -87,11 +87,16 @@ type storage struct {
 	log   *slog.Logger
 }
 
-func openStorage(t testing.TB) storage {
+func openStorage(t testing.TB) storage { return openStorageOn(t, "") }
+
+// openStorageOn is openStorage with the database on PostgreSQL at dbURL (the blobs
+// stay in the temporary folder); "" is the SQLite file.
+func openStorageOn(t testing.TB, dbURL string) storage {
 	t.Helper()
 	s := storage{dir: t.TempDir(), logs: &syncBuffer{}}
 	scfg := store.DefaultConfig()
 	scfg.Path = filepath.Join(s.dir, "idphoto.db")
+	scfg.URL = dbURL
 	var err error
 	if s.st, err = store.Open(context.Background(), scfg); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -262,6 +263,9 @@ func (a *API) serveResult(w http.ResponseWriter, r *http.Request, user, name str
 			return
 		}
 	}
+	if paid {
+		a.delivered(r, user, j.ID)
+	}
 	ct := http.DetectContentType(b)
 	w.Header().Set("Content-Type", ct)
 	w.Header().Set("Cache-Control", "private, no-store")
@@ -274,6 +278,21 @@ func (a *API) serveResult(w http.ResponseWriter, r *http.Request, user, name str
 		w.Header().Set("Content-Disposition", `attachment; filename="idphoto-`+j.SpecID+ext+`"`)
 	}
 	w.Write(b)
+}
+
+// delivered notes that the job's clean result is being delivered to its owner, which
+// fulfils an e-photo order once all its jobs were (O1). The user paid: a failure here is
+// logged and the download goes on.
+func (a *API) delivered(r *http.Request, user, jobID string) {
+	ctx := r.Context()
+	ids, err := a.store.RecordDelivery(ctx, user, jobID, a.now())
+	if err != nil {
+		a.log.ErrorContext(ctx, "delivery not recorded", slog.String("job", jobID), slog.String("error", err.Error()))
+		return
+	}
+	for _, id := range ids {
+		a.log.InfoContext(ctx, "order fulfilled", slog.String("order", id))
+	}
 }
 
 func jobBlob(id, name string) string { return "jobs/" + id + "/" + name }

@@ -52,28 +52,16 @@ const placeGrid = 0.1
 
 // photoMeta is what the library keeps of a photo, sealed with the user's key.
 // Place and People are present only when the user had granted photo_location and
-// people_count at upload; nothing else derived from faces is kept.
-type photoMeta struct {
-	Taken     string  `json:"taken,omitempty"`      // RFC 3339; without zone: the camera's wall clock
-	TakenZone bool    `json:"taken_zone,omitempty"` // Taken carries the camera's zone
-	Camera    string  `json:"camera,omitempty"`
-	Width     int     `json:"width"`
-	Height    int     `json:"height"`
-	Colour    string  `json:"colour"` // "#rrggbb", the mean colour
-	Place     *place  `json:"place,omitempty"`
-	People    *int    `json:"people,omitempty"`
-	Aspect    float64 `json:"aspect"`
-}
+// people_count at upload, and are erased when the consent is withdrawn (the privacy
+// service, which also exports them); nothing else derived from faces is kept.
+type photoMeta = privacy.PhotoMeta
 
 // place is a coarse position: see placeGrid.
-type place struct {
-	Lat float64 `json:"lat"`
-	Lon float64 `json:"lon"`
-}
+type place = privacy.Place
 
 func coarsen(v float64) float64 { return math.Round(v/placeGrid) / (1 / placeGrid) }
 
-func metaContext(photoID string) string { return "photo.meta:" + photoID }
+func metaContext(photoID string) string { return privacy.MetaContext(photoID) }
 
 func thumbContext(photoID string, width int) string {
 	return "photo.thumb:" + photoID + ":" + strconv.Itoa(width)
@@ -462,11 +450,12 @@ func (a *API) remakeThumbs(ctx context.Context, user, id string, width int) ([]b
 	if err != nil {
 		return nil, err
 	}
-	img, _, err := imageio.Decode(bytes.NewReader(data), a.cfg.Limits)
+	img, _, release, err := a.decodes.Decode(ctx, bytes.NewReader(data), a.cfg.Limits)
 	if err != nil {
 		return nil, asPipelineError(err)
 	}
 	thumbs, _, err := makeThumbs(img)
+	release()
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/idphoto/idphoto/internal/order"
 	"github.com/idphoto/idphoto/internal/payment"
 	"github.com/idphoto/idphoto/internal/payment/sandbox"
+	"github.com/idphoto/idphoto/internal/privacy"
 	"github.com/idphoto/idphoto/internal/store"
 	"github.com/idphoto/idphoto/internal/vault"
 )
@@ -75,6 +77,10 @@ type orderResponse struct {
 	ExpiresAt time.Time       `json:"expires_at"`
 	PaidAt    *time.Time      `json:"paid_at,omitempty"`
 	ShippedAt *time.Time      `json:"shipped_at,omitempty"`
+	// FulfilledAt: an e-photo order's files were all delivered (downloaded) once.
+	FulfilledAt *time.Time `json:"fulfilled_at,omitempty"`
+	// TrackingNo is the parcel's tracking number once a print order is shipped.
+	TrackingNo string `json:"tracking_no,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -85,7 +91,7 @@ func optTime(t time.Time) *time.Time {
 	return &u
 }
 
-func mailingContext(orderID string) string { return "order.mailing:" + orderID }
+func mailingContext(orderID string) string { return privacy.MailingContext(orderID) }
 func payIPContext(orderID string) string   { return "order.pay_ip:" + orderID }
 
 // orderJSON answers an order with its mailing details masked (O4): only the operator
@@ -93,7 +99,7 @@ func payIPContext(orderID string) string   { return "order.pay_ip:" + orderID }
 func (a *API) orderJSON(r *http.Request, o store.Order) orderResponse {
 	res := orderResponse{ID: o.ID, Status: string(o.Status), TotalFen: o.TotalFen, Total: order.FormatFen(o.TotalFen),
 		Channel: o.Channel, TradeNo: o.TradeNo, CreatedAt: o.CreatedAt.UTC(), ExpiresAt: o.ExpiresAt.UTC(),
-		PaidAt: optTime(o.PaidAt), ShippedAt: optTime(o.ShippedAt), Items: []orderItemJSON{}}
+		PaidAt: optTime(o.PaidAt), ShippedAt: optTime(o.ShippedAt), FulfilledAt: optTime(o.FulfilledAt), Items: []orderItemJSON{}}
 	for _, it := range o.Items {
 		res.Items = append(res.Items, orderItemJSON{Kind: string(it.Kind), JobID: it.JobID, Copies: it.Copies,
 			Quantity: it.Quantity, UnitFen: it.UnitFen, AmountFen: it.AmountFen})
@@ -104,6 +110,11 @@ func (a *API) orderJSON(r *http.Request, o store.Order) orderResponse {
 		if err == nil && json.Unmarshal(plain, &m) == nil {
 			res.Mailing = &mailingJSON{Name: maskName(m.Name), Address: maskAddress(m.Address), Phone: maskPhone(m.Phone)}
 		}
+	}
+	if !o.ShippedAt.IsZero() {
+		// The user's own parcel: like the mailing above, a number that cannot be opened
+		// is left out rather than failing the whole answer.
+		res.TrackingNo, _ = a.tracking(r, o)
 	}
 	return res
 }
@@ -135,22 +146,34 @@ func maskAddress(s string) string {
 	return string(r[:6]) + "****"
 }
 
-// checkMailing validates and normalises a recipient.
+// checkMailing validates and normalises a print order's recipient.
 func checkMailing(m *mailingJSON) error {
+	if msg := normaliseMailing(m, false); msg != "" {
+		return fail(CodeBadOrder, msg)
+	}
+	return nil
+}
+
+// normaliseMailing trims a recipient and normalises its phone, and returns what is
+// wrong with it ("" when nothing). These are the one set of rules for a shipping
+// contact: a print order's, its correction's, and the profile's default, where
+// partial lets each field be empty.
+func normaliseMailing(m *mailingJSON, partial bool) string {
 	m.Name, m.Address = strings.TrimSpace(m.Name), strings.TrimSpace(m.Address)
 	phone := strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(m.Phone))
 	phone = strings.TrimPrefix(strings.TrimPrefix(phone, "+86"), "0086")
 	n, addr := utf8.RuneCountInString(m.Name), utf8.RuneCountInString(m.Address)
 	switch {
-	case n < 1 || n > 32:
-		return fail(CodeBadOrder, "mailing name: 1 to 32 characters")
-	case addr < 6 || addr > 200:
-		return fail(CodeBadOrder, "mailing address: 6 to 200 characters")
+	case (n < 1 && !partial) || n > 32:
+		return "mailing name: 1 to 32 characters"
+	case (addr < 6 && !(partial && addr == 0)) || addr > 200:
+		return "mailing address: 6 to 200 characters"
+	case phone == "" && partial:
 	case len(phone) != 11 || phone[0] != '1' || strings.Trim(phone, "0123456789") != "":
-		return fail(CodeBadOrder, "mailing phone: an 11-digit mobile number")
+		return "mailing phone: an 11-digit mobile number"
 	}
 	m.Phone = phone
-	return nil
+	return ""
 }
 
 // createOrder makes an order for a job whose preview the user has seen (O5).
@@ -351,6 +374,10 @@ func (a *API) payOrder(w http.ResponseWriter, r *http.Request, user string) {
 		if so.UserID != user {
 			return store.ErrNotFound
 		}
+		if so.Status == order.StatusPaying && !now.Before(so.ExpiresAt) {
+			o = *so
+			return errTradeOpen
+		}
 		if so.ExpireIfDue(now) {
 			expired = true
 			return nil
@@ -362,6 +389,22 @@ func (a *API) payOrder(w http.ResponseWriter, r *http.Request, user string) {
 		o = *so
 		return nil
 	})
+	if errors.Is(err, errTradeOpen) {
+		// Its trade may be open at a channel: settle it as the reconciliation does.
+		if _, err := a.settleUnpaid(ctx, o, now, order.EventExpire); err != nil {
+			a.respondError(w, r, &apiError{Code: CodeChannel, Msg: "the payment channel did not answer about this order: try again", Err: err})
+			return
+		}
+		if o, err = a.store.OrderByID(ctx, o.ID); err != nil {
+			a.respondError(w, r, err)
+			return
+		}
+		if o.Status != order.StatusExpired { // a late payment won
+			a.respondError(w, r, fail(CodeOrderState, "the order is "+string(o.Status)+" and cannot be paid"))
+			return
+		}
+		expired = true
+	}
 	if err != nil {
 		a.respondError(w, r, err)
 		return
@@ -370,10 +413,27 @@ func (a *API) payOrder(w http.ResponseWriter, r *http.Request, user string) {
 		a.respondError(w, r, fail(CodeOrderState, "the order expired unpaid: make a new one"))
 		return
 	}
+	a.hooks.run(a.hooks.payUpdated, o.ID)
 	params, err := prov.Prepay(ctx, payment.PrepayRequest{OutTradeNo: o.ID, Description: "idphoto 证件照 ID photo",
 		AmountFen: o.TotalFen, PayerID: payer, ClientIP: ip, ExpiresAt: o.ExpiresAt})
 	if err != nil {
 		a.respondError(w, r, &apiError{Code: CodeChannel, Msg: "the payment channel did not take the order: try again", Err: err})
+		return
+	}
+	// A cancel may have ended the order while the trade was being opened, after it
+	// closed the trades it found: the client gets nothing to pay with, and the trade
+	// just opened is closed.
+	if cur, err := a.store.OrderByID(ctx, o.ID); err != nil {
+		a.respondError(w, r, err)
+		return
+	} else if !cur.Status.Open() {
+		if !cur.Status.Paid() {
+			if err := prov.Close(ctx, o.ID); err != nil {
+				a.log.WarnContext(ctx, "trade opened for an ended order not closed", slog.String("channel", string(prov.Channel())),
+					slog.String("order", o.ID), slog.String("error", err.Error()))
+			}
+		}
+		a.respondError(w, r, fail(CodeOrderState, "the order is "+string(cur.Status)+" and cannot be paid"))
 		return
 	}
 	res := payResponse{OrderID: o.ID, ClientParams: params}
@@ -382,6 +442,10 @@ func (a *API) payOrder(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	writeJSON(w, http.StatusOK, res)
 }
+
+// errTradeOpen: a paying order past its time, whose trade is settled at the channel
+// before it expires.
+var errTradeOpen = errors.New("httpapi: paying order past its time")
 
 func (a *API) channelList() string {
 	var cs []string
@@ -394,6 +458,128 @@ func (a *API) channelList() string {
 		return "none"
 	}
 	return strings.Join(cs, ", ")
+}
+
+// cancelOrder gives up an unpaid order (created or paying). A paying order's trades
+// are asked about first, and a payment already made wins: the order is paid and stays
+// so. Then the order is cancelled, in the same guarded update of the order that the pay
+// step makes, so from that moment no pay request opens a trade for it (and one opened
+// meanwhile is closed by its own pay request). Only then are its trades closed at the
+// channels; a payment made in between is entered in the ledger and flagged for an
+// operator to refund (flagLatePayment), never lost.
+func (a *API) cancelOrder(w http.ResponseWriter, r *http.Request, user string) {
+	o, err := a.userOrder(r, user)
+	if err != nil {
+		a.respondError(w, r, err)
+		return
+	}
+	notCancelled := func(st order.Status) error {
+		return fail(CodeOrderState, "the order is "+string(st)+" and was not cancelled")
+	}
+	if !o.Status.Open() {
+		a.respondError(w, r, notCancelled(o.Status))
+		return
+	}
+	ctx := r.Context()
+	if o.Status == order.StatusPaying {
+		if _, paid, err := a.queryChannels(ctx, o.Order); err != nil {
+			a.respondError(w, r, &apiError{Code: CodeChannel, Msg: "the payment channel did not answer about this order: try again", Err: err})
+			return
+		} else if paid != 0 {
+			if o, err = a.store.GetOrder(ctx, user, o.ID); err != nil {
+				a.respondError(w, r, err)
+				return
+			}
+			a.respondError(w, r, notCancelled(o.Status))
+			return
+		}
+	}
+	now := a.now()
+	var was order.Status
+	err = a.store.UpdateOrder(ctx, o.ID, func(so *store.Order) error {
+		if so.UserID != user {
+			return store.ErrNotFound
+		}
+		was = so.Status
+		if !so.Status.Open() {
+			return notCancelled(so.Status)
+		}
+		if err := so.Apply(order.EventCancel, now); err != nil {
+			return &apiError{Code: CodeOrderState, Msg: "the order cannot be cancelled now", Err: err}
+		}
+		return nil
+	})
+	if err != nil {
+		a.respondError(w, r, err)
+		return
+	}
+	a.hooks.run(a.hooks.cancelled, o.ID)
+	if was == order.StatusPaying {
+		if err := a.closeTrades(ctx, o.ID); err != nil {
+			// The order is cancelled all the same: the channel stops taking payment at
+			// the order's expiry, and a payment made before is flagged for refund.
+			a.log.WarnContext(ctx, "trades of a cancelled order not all closed", slog.String("order", o.ID),
+				slog.String("error", err.Error()))
+		}
+	}
+	if o, err = a.store.GetOrder(ctx, user, o.ID); err != nil {
+		a.respondError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a.orderJSON(r, o))
+}
+
+// closeTrades closes the trades of an ended order still open at the real channels. A
+// trade found paid is applied as its notification would be, which for an order that
+// can't take it enters it in the ledger and flags it for refund.
+func (a *API) closeTrades(ctx context.Context, orderID string) error {
+	var errs []error
+	for _, ch := range []payment.Channel{payment.WeChatPay, payment.Alipay} {
+		prov := a.pay[ch]
+		if prov == nil {
+			continue
+		}
+		t, err := prov.Query(ctx, orderID)
+		switch {
+		case errors.Is(err, payment.ErrTradeNotFound):
+			continue
+		case err != nil:
+			errs = append(errs, err)
+			continue
+		case t.OutTradeNo != orderID:
+			continue
+		case t.State == payment.StatePaid:
+			out, err := a.applyTrade(ctx, t)
+			if err != nil {
+				a.log.ErrorContext(ctx, "payment not applied: an operator must look", "trade", t, "error", err.Error())
+				errs = append(errs, err)
+			} else {
+				a.log.InfoContext(ctx, "payment found on closing", "trade", t, "outcome", out.String())
+			}
+			continue
+		case t.State != payment.StatePending:
+			continue // closed, failed or refunded: nothing left to pay
+		}
+		if err := prov.Close(ctx, orderID); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		a.log.InfoContext(ctx, "trade closed at the channel", slog.String("channel", string(ch)), slog.String("order", orderID))
+	}
+	return errors.Join(errs...)
+}
+
+// raceHooks are called at the points where another request on the same order may
+// come between two steps, so that tests run those interleavings one by one.
+type raceHooks struct {
+	payUpdated func(orderID string) // the pay step moved the order to paying, no trade opened yet
+	cancelled  func(orderID string) // the order is cancelled, its trades not closed yet
+}
+
+func (raceHooks) run(h func(string), orderID string) {
+	if h != nil {
+		h(orderID)
+	}
 }
 
 // refundOrder applies the no-refund rule (O5): the user saw and confirmed the preview
@@ -475,7 +661,44 @@ func (a *API) applyTrade(ctx context.Context, t payment.Trade) (payment.Outcome,
 	if err != nil {
 		return 0, err
 	}
-	return payment.Apply(ctx, paymentRecorder{st: a.store, entry: entry}, t)
+	out, err := payment.Apply(ctx, paymentRecorder{st: a.store, entry: entry}, t)
+	if errors.Is(err, payment.ErrNotPayable) {
+		return a.flagLatePayment(ctx, t, entry, err)
+	}
+	return out, err
+}
+
+// flagLatePayment keeps a payment its order could not take (cancelled or expired
+// before the money came, or paid through another trade): once the channel confirms
+// the trade is paid, it is entered in the ledger and flagged for an operator to refund
+// (GET /ops/late-payments), and the notification is acknowledged. A trade the channel
+// does not confirm, or a sandbox one (no money moved), stays refused with notPayable.
+func (a *API) flagLatePayment(ctx context.Context, t payment.Trade, entry store.LedgerEntry, notPayable error) (payment.Outcome, error) {
+	prov := a.pay[t.Channel]
+	if prov == nil || t.Sandbox {
+		return 0, notPayable
+	}
+	q, err := prov.Query(ctx, t.OutTradeNo)
+	if err != nil {
+		return 0, errors.Join(notPayable, err)
+	}
+	if q.State != payment.StatePaid || q.TradeNo != t.TradeNo || q.AmountFen != t.AmountFen || q.OutTradeNo != t.OutTradeNo {
+		return 0, fmt.Errorf("%w (the channel reports the trade %s)", notPayable, q.State)
+	}
+	cur, err := a.store.OrderByID(ctx, t.OutTradeNo)
+	if err != nil {
+		return 0, err
+	}
+	added, err := a.store.RecordLatePayment(ctx, store.LatePayment{Channel: string(t.Channel), TradeNo: t.TradeNo, OrderID: t.OutTradeNo,
+		AmountFen: t.AmountFen, OrderStatus: string(cur.Status), Sandbox: t.Sandbox, FoundAt: a.now()}, entry)
+	if err != nil {
+		return 0, err
+	}
+	if added {
+		a.log.ErrorContext(ctx, "payment for an order that cannot take it: entered in the ledger and flagged for an operator to refund",
+			"trade", t, "order_status", string(cur.Status))
+	}
+	return payment.Flagged, nil
 }
 
 // paymentRecorder is the payment.Store of one trade: store.RecordPayment with the

@@ -60,10 +60,12 @@ func (e *payEnv) loginSession(channel, subject string) string {
 	return l.Token
 }
 
-func newPayEnv(t *testing.T) *payEnv {
+func newPayEnv(t *testing.T) *payEnv { return newPayEnvOn(t, openStorage(t)) }
+
+// newPayEnvOn is newPayEnv on the storage given.
+func newPayEnvOn(t *testing.T, s storage) *payEnv {
 	t.Helper()
 	ctx := context.Background()
-	s := openStorage(t)
 	dir, st, mk, v, blobs, specs, logs, log := s.dir, s.st, s.mk, s.v, s.blobs, s.specs, s.logs, s.log
 	lv, err := vault.New([]vault.Key{mk}, st.LedgerKeys())
 	if err != nil {
@@ -146,6 +148,10 @@ type orderJSON struct {
 	Channel  string
 	TradeNo  string `json:"trade_no"`
 	Mailing  *struct{ Name, Address, Phone string }
+	// TrackingNo is the parcel's, once shipped.
+	TrackingNo  string     `json:"tracking_no"`
+	PaidAt      *time.Time `json:"paid_at"`
+	FulfilledAt *time.Time `json:"fulfilled_at"`
 }
 
 func (e *payEnv) madeJob(tok string) string {

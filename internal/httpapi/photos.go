@@ -44,15 +44,23 @@ func (a *API) uploadPhoto(w http.ResponseWriter, r *http.Request, user string) {
 		a.respondError(w, r, err)
 		return
 	}
-	img, info, err := imageio.Decode(bytes.NewReader(data), a.cfg.Limits)
+	// The decode budget is taken from the header's size before any pixel is decoded,
+	// and held until the thumbnails are made.
+	img, info, release, err := a.decodes.Decode(ctx, bytes.NewReader(data), a.cfg.Limits)
+	if err != nil && ctx.Err() != nil {
+		return // the client left while waiting, as for the uploads semaphore
+	}
 	if err != nil {
 		a.respondError(w, r, asPipelineError(err))
 		return
 	}
+	defer release()
 	p := store.Photo{ID: store.NewID(), UserID: user, Format: string(info.Format), Width: info.Width, Height: info.Height, Bytes: int64(len(data)), CreatedAt: a.now()}
 	p.BlobKey = "photos/" + p.ID
 	// The library's metadata and thumbnails (P8, P9): see library.go.
 	lp, thumbs, err := a.libraryPhoto(ctx, user, p, data, img)
+	img = nil
+	release()
 	if err != nil {
 		a.respondError(w, r, err)
 		return
@@ -63,6 +71,11 @@ func (a *API) uploadPhoto(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	if err := a.store.CreateLibraryPhoto(ctx, lp); err != nil {
 		a.blobs.Delete(ctx, p.BlobKey)
+		a.respondError(w, r, err)
+		return
+	}
+	// A consent withdrawn since libraryPhoto read it erases what it allowed (P9).
+	if err := a.privacy.ScrubPhotoMeta(ctx, user, p.ID); err != nil {
 		a.respondError(w, r, err)
 		return
 	}

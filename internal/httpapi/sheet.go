@@ -54,6 +54,7 @@ func (a *API) jobSheet(w http.ResponseWriter, r *http.Request, user string) {
 		a.respondError(w, r, err)
 		return
 	}
+	a.delivered(r, user, j.ID)
 	w.Header().Set("Content-Type", "image/jpeg")
 	w.Header().Set("Cache-Control", "private, no-store")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

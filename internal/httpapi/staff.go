@@ -13,6 +13,7 @@ import (
 	"github.com/idphoto/idphoto/internal/ledger"
 	"github.com/idphoto/idphoto/internal/order"
 	"github.com/idphoto/idphoto/internal/payment"
+	"github.com/idphoto/idphoto/internal/privacy"
 	"github.com/idphoto/idphoto/internal/store"
 )
 
@@ -23,8 +24,8 @@ import (
 
 // Audit actions of the staff routes beyond the audit package's.
 const (
-	actionShip         = "order.ship"
-	actionLedgerExport = "ledger.export"
+	actionShip         = audit.ActionShip
+	actionLedgerExport = audit.ActionLedgerExport
 )
 
 // staffOnly lets through only sessions of a user with the role; others get 403.
@@ -46,8 +47,6 @@ func (a *API) staffOnly(role string, h func(http.ResponseWriter, *http.Request, 
 type printOrderJSON struct {
 	orderResponse
 	Mailing *mailingJSON `json:"mailing"` // in clear: the operator fulfilling it
-	// TrackingNo is set once shipped.
-	TrackingNo string `json:"tracking_no,omitempty"`
 }
 
 // opsPrintOrders lists the print orders to fulfil with their mailing details in clear:
@@ -87,16 +86,12 @@ func (a *API) opsPrintOrders(w http.ResponseWriter, r *http.Request, staff strin
 			return
 		}
 		p.Mailing = &m
-		if p.TrackingNo, err = a.tracking(r, o); err != nil {
-			a.respondError(w, r, err)
-			return
-		}
 		out.Orders = append(out.Orders, p)
 	}
 	writeJSON(w, http.StatusOK, out)
 }
 
-func trackingContext(orderID string) string { return "order.tracking:" + orderID }
+func trackingContext(orderID string) string { return privacy.TrackingContext(orderID) }
 
 func (a *API) tracking(r *http.Request, o store.Order) (string, error) {
 	sealed, err := a.store.Tracking(r.Context(), o.ID)
@@ -136,8 +131,8 @@ func (a *API) opsShip(w http.ResponseWriter, r *http.Request, staff string) {
 		a.respondError(w, r, err)
 		return
 	}
-	tn := strings.TrimSpace(req.TrackingNo)
-	if len(tn) < 4 || len(tn) > 40 || strings.Trim(strings.ToUpper(tn), "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+	tn, err := order.CheckTrackingNo(req.TrackingNo)
+	if err != nil {
 		a.respondError(w, r, fail(CodeBadRequest, "tracking_no: 4 to 40 letters, digits or dashes"))
 		return
 	}
@@ -168,7 +163,7 @@ func (a *API) opsShip(w http.ResponseWriter, r *http.Request, staff string) {
 		a.respondError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, printOrderJSON{orderResponse: a.orderJSON(r, o), TrackingNo: tn})
+	writeJSON(w, http.StatusOK, printOrderJSON{orderResponse: a.orderJSON(r, o)})
 }
 
 type refundOverrideRequest struct {
@@ -223,13 +218,23 @@ func (a *API) opsRefund(w http.ResponseWriter, r *http.Request, staff string) {
 		a.respondError(w, r, &apiError{Code: CodeChannel, Msg: "the payment channel did not refund: try again", Err: err})
 		return
 	}
+	if ref.AmountFen <= 0 {
+		ref.AmountFen = o.TotalFen
+	}
+	entry, err := a.refundEntry(ctx, ref, o.Channel, o.TradeNo, ledger.Entry{TradeNo: o.TradeNo, OrderID: o.ID,
+		OrderedAt: o.CreatedAt.UTC(), PaidAt: o.PaidAt.UTC()})
+	if err != nil {
+		a.respondError(w, r, err)
+		return
+	}
 	now := a.now()
-	if err := a.store.UpdateOrder(ctx, o.ID, func(so *store.Order) error {
+	// The order moves to refunded and the refund enters the ledger together.
+	if err := a.store.RecordRefund(ctx, o.ID, func(so *store.Order) error {
 		if so.Status == order.StatusRefunded {
 			return nil // a repeated override: the channel repeated nothing
 		}
 		return so.Refund(ov, now)
-	}); err != nil {
+	}, entry); err != nil {
 		a.respondError(w, r, err)
 		return
 	}

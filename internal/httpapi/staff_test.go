@@ -238,22 +238,8 @@ func TestPromiseS2StaffRoutesNeedTheirRole(t *testing.T) {
 func TestPromiseO4PrintOrderShippedByOperator(t *testing.T) {
 	e := newStaffEnv(t)
 	tok := e.session()
-	job := e.madeJob(tok)
-	e.do("GET", "/api/v1/jobs/"+job+"/preview", tok, "", nil)
-	res := e.postJSON("/api/v1/orders", tok, map[string]any{"job_id": job,
-		"items":   []map[string]any{{"kind": "print", "copies": 8}, {"kind": "mailing"}},
-		"mailing": map[string]string{"name": "张三丰", "address": "广东省深圳市南山区科技园路1号", "phone": "13812345678"}})
-	var o orderJSON
-	res.json(t, &o)
-	res = e.postJSON("/api/v1/orders/"+o.ID+"/pay", tok, map[string]string{"channel": "sandbox"})
-	var params struct{ Fields map[string]string }
-	res.json(t, &params)
-	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/pay/notify/sandbox", strings.NewReader(params.Fields["notification"]))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(sandbox.SignatureHeader, params.Fields["signature"])
-	if r, err := http.DefaultClient.Do(req); err != nil || r.StatusCode != http.StatusNoContent {
-		t.Fatalf("sandbox notification: %v %v", r, err)
-	}
+	o := e.printOrder(tok, e.madeJob(tok))
+	e.paySandbox(tok, o.ID)
 
 	opID, op := e.staff(store.RoleOperator)
 	_, aud := e.staff(store.RoleAuditor)
@@ -272,7 +258,7 @@ func TestPromiseO4PrintOrderShippedByOperator(t *testing.T) {
 		t.Fatalf("ship twice: %d %s", res.status, res.body)
 	}
 	got := e.getOrder(tok, o.ID)
-	if got.Status != "shipped" || got.Mailing == nil || got.Mailing.Phone != "138****5678" {
+	if got.Status != "shipped" || got.Mailing == nil || got.Mailing.Phone != "138****5678" || got.TrackingNo != "SF1234567890" {
 		t.Fatalf("the user's view after shipping: %+v", got)
 	}
 	if l := e.do("GET", "/api/v1/ops/print-orders", op, "", nil); strings.Contains(string(l.body), o.ID) {
@@ -295,13 +281,8 @@ func TestPromiseO4PrintOrderShippedByOperator(t *testing.T) {
 	// through Alipay (whose user id pays).
 	tok = e.loginSession("alipay", fakelogin.NewUserID())
 	alipayUser := e.userOf(tok)
-	job2 := e.madeJob(tok)
-	e.do("GET", "/api/v1/jobs/"+job2+"/preview", tok, "", nil)
-	var o2 orderJSON
-	e.postJSON("/api/v1/orders", tok, map[string]any{"job_id": job2, "items": []map[string]any{{"kind": "ephoto"}}}).json(t, &o2)
-	if res := e.postJSON("/api/v1/orders/"+o2.ID+"/pay", tok, map[string]string{"channel": "alipay"}); res.status != http.StatusOK {
-		t.Fatalf("alipay pay: %d %s", res.status, res.body)
-	}
+	o2, _ := e.orderFor(tok)
+	e.startPay(tok, o2.ID, "alipay")
 	if err := e.alipay.Pay(o2.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +299,7 @@ func TestPromiseO4PrintOrderShippedByOperator(t *testing.T) {
 	if res := e.postJSON("/api/v1/ops/orders/"+o2.ID+"/refund", op, map[string]string{"reason": ""}); res.code() != "bad_request" {
 		t.Fatalf("refund without a reason: %d %s", res.status, res.body)
 	}
-	res = e.postJSON("/api/v1/ops/orders/"+o2.ID+"/refund", op, map[string]string{"reason": "printed the wrong size"})
+	res := e.postJSON("/api/v1/ops/orders/"+o2.ID+"/refund", op, map[string]string{"reason": "printed the wrong size"})
 	if res.status != http.StatusOK || !strings.Contains(string(res.body), `"done":true`) {
 		t.Fatalf("refund override: %d %s", res.status, res.body)
 	}

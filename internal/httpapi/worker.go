@@ -119,6 +119,44 @@ func (p *pool) drain(ctx context.Context) error {
 	}
 }
 
+// idle is how many workers have nothing to do, queued work counted.
+func (p *pool) idle() int { return p.workers - len(p.slots) }
+
+// jobLease is how long a job may stay running before it counts as abandoned by its
+// instance: longer than any run (JobTimeout) and the writes that end it.
+func (a *API) jobLease() time.Duration { return a.cfg.JobTimeout + time.Minute }
+
+// pollJobs runs until the pool stops: every PollEvery, idle workers take jobs from
+// the database that this instance did not queue (another instance did, or died
+// running them). A job queued here is in the pool already; it is polled only if it
+// waited a whole period, and StartJob lets one worker, here or elsewhere, run each.
+func (a *API) pollJobs() {
+	t := time.NewTicker(a.cfg.PollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-a.pool.stop:
+			return
+		case <-t.C:
+		}
+		n := a.pool.idle()
+		if n <= 0 {
+			continue
+		}
+		ids, err := a.store.PollJobs(a.pool.work, time.Now().Add(-a.cfg.PollEvery), n, a.jobLease(), a.cfg.MaxAttempts, CodeInternal)
+		if err != nil {
+			a.log.Error("job poll failed", slog.String("error", errText(err)))
+			continue
+		}
+		for _, id := range ids {
+			if !a.pool.reserve() {
+				break
+			}
+			a.pool.submitReserved(id)
+		}
+	}
+}
+
 // hub tells event streams that a job changed.
 type hub struct {
 	mu   sync.Mutex
