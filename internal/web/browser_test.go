@@ -25,6 +25,7 @@ import (
 	"github.com/idphoto/idphoto/internal/blob"
 	"github.com/idphoto/idphoto/internal/engine"
 	"github.com/idphoto/idphoto/internal/httpapi"
+	"github.com/idphoto/idphoto/internal/login"
 	"github.com/idphoto/idphoto/internal/payment"
 	"github.com/idphoto/idphoto/internal/payment/sandbox"
 	"github.com/idphoto/idphoto/internal/pipeline"
@@ -41,6 +42,26 @@ const chromiumPath = "/usr/bin/chromium"
 // SQLite database and blob folder, the pure-Go engine (fast, no models) and the
 // sandbox payment channel.
 func newService(t *testing.T) *httptest.Server {
+	t.Helper()
+	return startService(t, serviceOptions{}).srv
+}
+
+// service is the running service behind the page and what tests reach inside it.
+type service struct {
+	srv   *httptest.Server
+	store *store.Store
+	vault *vault.Vault
+}
+
+// serviceOptions change what newService wires.
+type serviceOptions struct {
+	// payments makes the payment channels, given the server's URL for their notify
+	// URLs; nil: the sandbox alone.
+	payments func(baseURL string) []payment.Provider
+	logins   []login.Provider
+}
+
+func startService(t *testing.T, opt serviceOptions) *service {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -74,20 +95,30 @@ func newService(t *testing.T) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sb, err := sandbox.New(sandbox.Config{})
-	if err != nil {
-		t.Fatal(err)
+	// The channels' notify URLs name the server, so it starts first and gets its
+	// handler once the API exists.
+	var handler http.Handler = http.NotFoundHandler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	var pays []payment.Provider
+	if opt.payments != nil {
+		pays = opt.payments(srv.URL)
+	} else {
+		sb, err := sandbox.New(sandbox.Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pays = []payment.Provider{sb}
 	}
 	log := slog.New(server.NewRedacting(slog.NewTextHandler(io.Discard, nil)))
 	api, err := httpapi.New(httpapi.DefaultConfig(), httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: eng, Specs: specs,
-		Log: log, Payments: []payment.Provider{sb}, Ledger: ledger})
+		Log: log, Payments: pays, Ledger: ledger, Logins: opt.logins})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := api.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.Middleware(web.Handler(api.Handler()), log))
+	handler = server.Middleware(web.Handler(api.Handler()), log)
 	t.Cleanup(func() {
 		srv.Close()
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -96,7 +127,7 @@ func newService(t *testing.T) *httptest.Server {
 		eng.Close()
 		st.Close()
 	})
-	return srv
+	return &service{srv: srv, store: st, vault: v}
 }
 
 // startBrowser starts a fresh headless Chromium with a phone-sized viewport. Without
@@ -200,7 +231,8 @@ func newShots(t *testing.T) *shots {
 	} else if !filepath.IsAbs(dir) {
 		dir = filepath.Join(moduleRoot(t), dir)
 	}
-	dir = filepath.Join(dir, "web")
+	// One folder per test, so that tests run together keep each other's shots.
+	dir = filepath.Join(dir, "web", strings.TrimPrefix(t.Name(), "Test"))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -288,9 +320,8 @@ func visible(sel string) string {
 func TestBrowserFlow(t *testing.T) {
 	ctx := startBrowser(t)
 	srv := newService(t)
-	shot := newShots(t)
-	var perr pageErrors
-	perr.listen(ctx)
+	f := newFlow(t, ctx)
+	shot, perr, run := f.shot, f.perr, f.run
 
 	res, err := http.Get(srv.URL + "/")
 	if err != nil {
@@ -304,15 +335,6 @@ func TestBrowserFlow(t *testing.T) {
 	photo, err := filepath.Abs("../../testdata/portraits/hivision-test3.jpg")
 	if err != nil {
 		t.Fatal(err)
-	}
-	run := func(step string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			var html string
-			chromedp.Run(ctx, chromedp.OuterHTML("main", &html), shot.take("failed"))
-			perr.check(t)
-			t.Fatalf("%s: %v\nnotice: %s", step, err, noticeText(html))
-		}
 	}
 
 	run("consent pop-up",

@@ -23,9 +23,11 @@ const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
 
 // files are the page's assets and their content types; anything else is the API's.
 var files = map[string]string{
-	"/":          "text/html; charset=utf-8",
-	"/app.js":    "text/javascript; charset=utf-8",
-	"/style.css": "text/css; charset=utf-8",
+	"/":           "text/html; charset=utf-8",
+	"/app.js":     "text/javascript; charset=utf-8",
+	"/library.js": "text/javascript; charset=utf-8",
+	"/orders.js":  "text/javascript; charset=utf-8",
+	"/style.css":  "text/css; charset=utf-8",
 	// Linked from the page, so browsers ask for no /favicon.ico.
 	"/favicon.svg": "image/svg+xml",
 }

@@ -26,6 +26,8 @@ func TestHandler(t *testing.T) {
 		{"GET", "/", "text/html", 200},
 		{"HEAD", "/", "text/html", 200},
 		{"GET", "/app.js", "text/javascript", 200},
+		{"GET", "/library.js", "text/javascript", 200},
+		{"GET", "/orders.js", "text/javascript", 200},
 		{"GET", "/style.css", "text/css", 200},
 		{"POST", "/", "", http.StatusTeapot},
 		{"GET", "/api/v1/specs", "", http.StatusTeapot},

@@ -154,7 +154,39 @@ class APIError extends Error {
   }
 }
 
+// Inside WeChat's or Alipay's own browser the page is opened through the channel's
+// sign-in, which adds a one-time code to the address (WeChat ?code=, Alipay
+// ?auth_code=). It logs in through that channel, so that the session is the account
+// whose openid or user id WeChat Pay and Alipay bill; the code leaves the address at
+// once. Elsewhere, or when the server has no such login, the session is anonymous.
+const channelLogin = (async () => {
+  const q = new URLSearchParams(location.search);
+  const ua = navigator.userAgent;
+  let channel = null;
+  let body = null;
+  if (q.get('code') && (/MicroMessenger/i.test(ua) || window.WeixinJSBridge)) {
+    channel = 'wechat';
+    body = { code: q.get('code') };
+  } else if (q.get('auth_code') && (/AlipayClient/i.test(ua) || window.AlipayJSBridge)) {
+    channel = 'alipay';
+    body = { auth_code: q.get('auth_code') };
+  }
+  if (!channel) return null;
+  for (const k of ['code', 'state', 'auth_code', 'app_id', 'scope', 'source']) q.delete(k);
+  history.replaceState(null, '', location.pathname + (q.size ? '?' + q : '') + location.hash);
+  try {
+    const res = await fetch(API + '/login/' + channel, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+    const b = await res.json().catch(() => null);
+    if (res.ok) localStorage.setItem(TOKEN_KEY, b.token);
+    else if (!(b && b.code === 'unknown_channel')) return new APIError(res.status, b);
+  } catch (e) {
+    return new APIError(0, { message: t('offline') });
+  }
+  return null;
+})();
+
 async function session() {
+  await channelLogin;
   let tok = localStorage.getItem(TOKEN_KEY);
   if (tok) return tok;
   const res = await fetch(API + '/sessions', { method: 'POST' });
@@ -232,8 +264,10 @@ const state = {
 };
 
 function show(view) {
-  for (const v of ['make', 'progress', 'result', 'privacy']) $('view-' + v).hidden = v !== view;
-  $('nav-make').toggleAttribute('aria-current', view !== 'privacy');
+  for (const v of ['make', 'progress', 'result', 'privacy', 'library', 'orders']) $('view-' + v).hidden = v !== view;
+  $('nav-make').toggleAttribute('aria-current', view !== 'privacy' && view !== 'library' && view !== 'orders');
+  $('nav-library').toggleAttribute('aria-current', view === 'library'); // the library is library.js's
+  $('nav-orders').toggleAttribute('aria-current', view === 'orders'); // the orders are orders.js's
   $('nav-privacy').toggleAttribute('aria-current', view === 'privacy');
   if (view === 'privacy') loadPrivacy();
 }
@@ -241,6 +275,8 @@ function show(view) {
 function route() {
   clearNotice();
   if (location.hash === '#/privacy') show('privacy');
+  else if (location.hash === '#/library') show('library');
+  else if (location.hash.startsWith('#/orders')) show('orders');
   else if (state.job) show(state.jobDone ? 'result' : 'progress');
   else show('make');
 }
@@ -484,9 +520,7 @@ async function finish(j) {
   $('preview-figure').hidden = true;
   $('pay-box').hidden = true;
   $('download-box').hidden = true;
-  $('checkout').hidden = true;
-  $('order').hidden = false;
-  say($('pay-status'), null);
+  document.dispatchEvent(new Event('idphoto:result')); // orders.js: what to buy, priced
   show('result');
   $('main').focus();
   if (j.state !== 'done') return;
@@ -536,49 +570,7 @@ function renderReport(rep) {
 
 // ---- Paying and downloading ----------------------------------------------------------
 
-async function orderPhoto() {
-  clearNotice();
-  try {
-    const o = await call('POST', '/orders', { job_id: state.job.id, items: [{ kind: 'ephoto' }] });
-    state.orderID = o.id;
-    $('order-total').textContent = '¥' + o.total;
-    $('order').hidden = true;
-    $('checkout').hidden = false;
-    $('pay').focus();
-  } catch (e) {
-    showError(e);
-  }
-}
-
-async function pay() {
-  clearNotice();
-  $('pay').disabled = true;
-  say($('pay-status'), 'paying');
-  try {
-    const p = await call('POST', '/orders/' + state.orderID + '/pay', { channel: 'sandbox' });
-    if (!p.sandbox) throw new Error('unexpected channel ' + p.channel);
-    // The sandbox "pays" at once and hands over its signed notification, which the
-    // client posts back the way a real channel's server would.
-    const res = await fetch(API + '/pay/notify/sandbox', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-Sandbox-Signature': p.fields.signature },
-      body: p.fields.notification,
-    });
-    if (!res.ok) throw new Error('notify ' + res.status);
-    for (let i = 0; i < 30; i++) {
-      const j = await call('GET', '/jobs/' + state.job.id);
-      if (j.unlocked) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    say($('pay-status'), 'paid');
-    $('checkout').hidden = true;
-    await showDownloads();
-  } catch (e) {
-    say($('pay-status'), null);
-    showError(e);
-  }
-  $('pay').disabled = false;
-}
+// Ordering and paying are orders.js's; it shows the downloads once the job is paid.
 
 async function showDownloads() {
   const id = state.job.id;
@@ -616,6 +608,7 @@ function fmtDate(s) {
 }
 
 async function loadPrivacy() {
+  document.dispatchEvent(new Event('idphoto:privacy')); // orders.js: my requests
   try {
     const ps = await loadPolicies();
     const pol = $('policies');
@@ -648,6 +641,7 @@ async function exportData() {
     const x = await call('POST', '/me/export');
     st.replaceChildren(t('exportReady') + ' ', el('a', { href: x.url, id: 'export-link', download: 'idphoto-export.zip', text: t('exportLink') }),
       ' (' + t('expires') + ' ' + fmtDate(x.expires_at) + ')');
+    document.dispatchEvent(new Event('idphoto:request'));
   } catch (e) {
     st.textContent = '';
     showError(e);
@@ -686,6 +680,7 @@ async function deletePhotos() {
   try {
     const r = await call('DELETE', '/me/photos');
     $('delete-status').textContent = t('deleted') + ' ' + r.deleted_photos;
+    document.dispatchEvent(new Event('idphoto:request'));
     state.photoID = null;
     $('photo-figure').hidden = true;
     updateMake();
@@ -705,6 +700,7 @@ async function cancelAccount() {
     $('export-status').replaceChildren();
     $('delete-status').replaceChildren();
     $('consents').replaceChildren(el('p', { class: 'hint', text: t('noAccount') }));
+    document.dispatchEvent(new Event('idphoto:request'));
     $('cancel-status').focus();
     updateMake();
   } catch (e) {
@@ -724,8 +720,6 @@ async function start() {
   $('photo-file').addEventListener('change', pickPhoto);
   $('spec-search').addEventListener('input', renderSpecs);
   $('make').addEventListener('click', makePhoto);
-  $('order').addEventListener('click', orderPhoto);
-  $('pay').addEventListener('click', pay);
   $('again').addEventListener('click', again);
   $('export').addEventListener('click', exportData);
   $('delete-photos').addEventListener('click', deletePhotos);
@@ -740,6 +734,8 @@ async function start() {
   applyLang();
   route();
   try {
+    const loginError = await channelLogin;
+    if (loginError) showError(loginError);
     await Promise.all([loadSpecs(), loadPolicies()]);
     await checkConsent();
   } catch (e) {
