@@ -13,7 +13,7 @@ import (
 	"github.com/idphoto/idphoto/internal/imageio"
 )
 
-func TestDecodeRealPhotos(t *testing.T) {
+func TestPromiseP1DecodeRealPhotos(t *testing.T) {
 	tests := []struct {
 		path   []string
 		format imageio.Format
@@ -75,7 +75,7 @@ func TestDecodeHEICMatchesJPEG(t *testing.T) {
 	}
 }
 
-func TestDecodeOrientation(t *testing.T) {
+func TestPromiseP1DecodeOrientation(t *testing.T) {
 	const w, h = 48, 30
 	jpg := encodeTestJPEG(t, markedImage(w, h), 95)
 	var buf bytes.Buffer

@@ -13,7 +13,7 @@ import (
 // dark blue: with the estimated foreground the edge band is not lighter than both the
 // person and the new background (no halo), and it matches the true composite; naive
 // compositing of the photo's own colours shows the halo.
-func TestForegroundNoHalo(t *testing.T) {
+func TestPromiseP4ForegroundNoHalo(t *testing.T) {
 	newBG := color.NRGBA{20, 40, 120, 255}
 	for _, tc := range []struct {
 		name       string

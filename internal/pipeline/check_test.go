@@ -145,10 +145,10 @@ var variants = []variant{
 	},
 }
 
-// TestCheckVariants makes controlled variants of a real portrait and checks each
+// TestPromiseP5CheckVariants makes controlled variants of a real portrait and checks each
 // fails the rule it was made to break, by about the amount it was made to, and no
 // rule the untouched photo passed except those it breaks by its nature.
-func TestCheckVariants(t *testing.T) {
+func TestPromiseP5CheckVariants(t *testing.T) {
 	cases := []struct {
 		kind, photo string
 	}{

@@ -174,7 +174,7 @@ func checkPhoto(t *testing.T, det face.Detector, res *pipeline.Result, s spec.Sp
 	t.Logf("layout %+v; measured %+v; %d bytes q%d", res.Layout, m, len(res.File), res.Quality)
 }
 
-func TestPurePlainBackdrop(t *testing.T) {
+func TestPromiseP2PurePlainBackdrop(t *testing.T) {
 	e := openEngine(t, engine.Pure)
 	det, _ := face.NewPigo(face.PigoConfig{})
 	for _, id := range []string{"cn-1inch", "cn-idcard", "us-visa"} {
@@ -239,7 +239,7 @@ func TestRefusals(t *testing.T) {
 	}
 }
 
-func TestNeuralPortraits(t *testing.T) {
+func TestPromiseP2P4NeuralPortraits(t *testing.T) {
 	e := openEngine(t, engine.Neural)
 	det, _ := face.NewPigo(face.PigoConfig{})
 	names, _ := filepath.Glob(testdata(t, "portraits", "*"))
@@ -304,10 +304,10 @@ func BenchmarkMakePure(b *testing.B) {
 	}
 }
 
-// TestEverySpec makes a photo for every spec in the catalogue: exact pixels and DPI,
+// TestPromiseP7EverySpec makes a photo for every spec in the catalogue: exact pixels and DPI,
 // the file inside the spec's KB range, and the head inside every band the placer
 // reports on.
-func TestEverySpec(t *testing.T) {
+func TestPromiseP7EverySpec(t *testing.T) {
 	e := openEngine(t, engine.Pure)
 	cat, err := spec.Load()
 	if err != nil {

@@ -149,7 +149,7 @@ func TestOneInchFitsTenOnSixInch(t *testing.T) {
 	}
 }
 
-func TestRenderPixels(t *testing.T) {
+func TestPromiseP7SheetRenderPixels(t *testing.T) {
 	src := [...]*image.NRGBA{pattern(295, 413), uniform(413, 626, color.NRGBA{10, 200, 30, 255})}
 	photos := []sheet.Photo{
 		{Img: src[0], WidthMM: 25, HeightMM: 35},
