@@ -88,7 +88,9 @@ func (c *peopleCounter) count(ctx context.Context, img image.Image) (int, error)
 // camera from EXIF, the size, the placeholder colour, and what the user's consents
 // allow; and makes the thumbnails. data is the uploaded file, img its decoded pixels.
 func (a *API) libraryPhoto(ctx context.Context, user string, p store.Photo, data []byte, img image.Image) (store.LibraryPhoto, map[int][]byte, error) {
-	lp := store.LibraryPhoto{Photo: p, SortAt: p.CreatedAt}
+	// The feed's key in the clear is the month only (P9, collect less): the exact
+	// capture time is sealed in the metadata below.
+	lp := store.LibraryPhoto{Photo: p, SortMonth: store.UploadMonth(p.CreatedAt)}
 	exif := imageio.ReadMetadata(data)
 	m := photoMeta{Width: p.Width, Height: p.Height, Aspect: aspect(p.Width, p.Height)}
 	if !exif.Taken.IsZero() {
@@ -97,9 +99,11 @@ func (a *API) libraryPhoto(ctx context.Context, user string, p store.Photo, data
 		if !exif.TakenZone {
 			m.Taken = exif.Taken.Format("2006-01-02T15:04:05")
 		}
-		// Without a zone the wall clock is taken as UTC for the order: off by the
-		// camera's zone at most, against photos that carry one.
-		lp.SortAt = exif.Taken
+		// The month of the camera's own clock, in its zone when it wrote one: the
+		// month the feed shows the photo under.
+		if month := store.MonthOf(exif.Taken); store.ValidMonth(month) {
+			lp.SortMonth = month
+		}
 	}
 	m.Camera = strings.TrimSpace(strings.TrimPrefix(exif.Model, exif.Make))
 	if exif.Make != "" {
@@ -218,7 +222,7 @@ type feedItem struct {
 	Colour     string      `json:"placeholder_colour"`
 	TakenAt    string      `json:"taken_at"`    // RFC 3339, or without zone when the camera wrote none
 	TimeSource string      `json:"time_source"` // "exif" or "upload"
-	Month      string      `json:"month"`       // "2006-01", the group the feed shows it under
+	Month      string      `json:"month"`       // "2006-01", the group the feed shows it under: the feed's sort month
 	Place      *place      `json:"place,omitempty"`
 	People     *int        `json:"people,omitempty"`
 	Thumbs     []thumbLink `json:"thumbnails"`
@@ -258,7 +262,7 @@ func (a *API) grants(ctx context.Context, user string) (grants, error) {
 // item opens a photo's metadata and builds its feed entry.
 func (a *API) item(ctx context.Context, user string, p store.LibraryPhoto, g grants, details bool) (feedItem, error) {
 	it := feedItem{ID: p.ID, Width: p.Width, Height: p.Height, Aspect: aspect(p.Width, p.Height), Colour: "#808080",
-		TakenAt: p.CreatedAt.Format(time.RFC3339), TimeSource: "upload", Month: p.CreatedAt.Format("2006-01")}
+		TakenAt: p.CreatedAt.Format(time.RFC3339), TimeSource: "upload", Month: monthLabel(p.SortMonth)}
 	var m photoMeta
 	if p.MetaSealed != nil {
 		plain, err := a.vault.Open(ctx, user, p.MetaSealed, metaContext(p.ID))
@@ -271,9 +275,6 @@ func (a *API) item(ctx context.Context, user string, p store.LibraryPhoto, g gra
 		it.Colour = m.Colour
 		if m.Taken != "" {
 			it.TakenAt, it.TimeSource = m.Taken, "exif"
-			if len(m.Taken) >= 7 {
-				it.Month = m.Taken[:7]
-			}
 		}
 		if g.location {
 			it.Place = m.Place
@@ -297,11 +298,22 @@ func (a *API) item(ctx context.Context, user string, p store.LibraryPhoto, g gra
 	return it, nil
 }
 
-// encodeCursor makes the opaque cursor of a feed position.
+// monthLabel is a YYYYMM sort month as the feed's group, "2006-01". The group is
+// the sort key itself, so a page's months always come newest first: since
+// migration 0010 it is the month of the sealed capture time (in the camera's own
+// zone), or of the upload in China time; for photos stored before, the month the
+// migration took from the old exact key.
+func monthLabel(m int) string { return fmt.Sprintf("%04d-%02d", m/100, m%100) }
+
+// encodeCursor makes the opaque cursor of a feed position: month, upload time in
+// milliseconds and id, joined by dots.
 func encodeCursor(c store.FeedCursor) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.SortAt.UnixMilli(), 10) + "." + c.ID))
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(c.Month) + "." + strconv.FormatInt(c.CreatedAt.UnixMilli(), 10) + "." + c.ID))
 }
 
+// decodeCursor reads a cursor of encodeCursor. The two-part cursors of the exact
+// capture time (before migration 0010) are refused like any cursor this API did not
+// give (400).
 func decodeCursor(s string) (store.FeedCursor, error) {
 	bad := fail(CodeBadRequest, "the cursor is not one this API gave")
 	if len(s) > 128 {
@@ -311,12 +323,16 @@ func decodeCursor(s string) (store.FeedCursor, error) {
 	if err != nil {
 		return store.FeedCursor{}, bad
 	}
-	ms, id, ok := strings.Cut(string(b), ".")
-	v, err := strconv.ParseInt(ms, 10, 64)
-	if !ok || err != nil || !store.ValidID(id) {
+	parts := strings.Split(string(b), ".")
+	if len(parts) != 3 {
 		return store.FeedCursor{}, bad
 	}
-	return store.FeedCursor{SortAt: time.UnixMilli(v), ID: id}, nil
+	month, err1 := strconv.Atoi(parts[0])
+	ms, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err1 != nil || err2 != nil || !store.ValidMonth(month) || !store.ValidID(parts[2]) {
+		return store.FeedCursor{}, bad
+	}
+	return store.FeedCursor{Month: month, CreatedAt: time.UnixMilli(ms), ID: parts[2]}, nil
 }
 
 // listPhotos is the feed: GET /photos?cursor=&limit=.
@@ -356,7 +372,7 @@ func (a *API) listPhotos(w http.ResponseWriter, r *http.Request, user string) {
 	for i, p := range photos {
 		if i == limit {
 			last := photos[i-1]
-			page.Next = encodeCursor(store.FeedCursor{SortAt: last.SortAt, ID: last.ID})
+			page.Next = encodeCursor(store.CursorAfter(last))
 			break
 		}
 		it, err := a.item(ctx, user, p, g, false)

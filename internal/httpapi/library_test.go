@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -247,17 +248,18 @@ func TestPromiseP9ThumbnailsCarryNoMetadata(t *testing.T) {
 	}
 }
 
-// seed adds n photos of the user straight through the store: capture times over
-// two years, some equal (ties are broken by id).
+// seed adds n photos of the user straight through the store: capture months over
+// two years, upload times some equal (ties of month and upload are broken by id).
 func (e *env) seed(user string, n int, rng *rand.Rand) []store.LibraryPhoto {
 	e.t.Helper()
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	ps := make([]store.LibraryPhoto, n)
 	for i := range ps {
 		id := store.NewID()
-		at := base.Add(time.Duration(rng.IntN(n/3+1)) * time.Hour) // about three photos per hour: ties
+		up := base.Add(time.Duration(rng.IntN(n/20+1)) * time.Hour) // about 20 uploads per hour: ties
 		ps[i] = store.LibraryPhoto{Photo: store.Photo{ID: id, UserID: user, BlobKey: "photos/" + id, Format: "jpeg",
-			Width: 300 + rng.IntN(900), Height: 300 + rng.IntN(900), Bytes: 1000, CreatedAt: base}, SortAt: at}
+			Width: 300 + rng.IntN(900), Height: 300 + rng.IntN(900), Bytes: 1000, CreatedAt: up},
+			SortMonth: store.MonthOf(base.AddDate(0, rng.IntN(24), 0))}
 	}
 	if err := e.store.CreateLibraryPhotos(context.Background(), ps); err != nil {
 		e.t.Fatal(err)
@@ -279,21 +281,20 @@ func TestPromiseP8FeedCursorStableUnderChanges(t *testing.T) {
 		throughout[p.ID] = true
 	}
 	seen := map[string]int{}
-	type key struct {
-		at time.Time
-		id string
-	}
-	var order []key
-	at := map[string]time.Time{}
+	var order []store.LibraryPhoto
+	at := map[string]store.LibraryPhoto{}
 	for _, p := range initial {
-		at[p.ID] = p.SortAt
+		at[p.ID] = p
 	}
 	cursor := ""
 	for page := 0; ; page++ {
 		p := e.feed(tok, cursor, 9)
 		for _, it := range p.Items {
 			seen[it.ID]++
-			order = append(order, key{at[it.ID], it.ID})
+			order = append(order, at[it.ID])
+			if want := fmt.Sprintf("%04d-%02d", at[it.ID].SortMonth/100, at[it.ID].SortMonth%100); it.Month != want {
+				t.Errorf("photo %s under month %s, want %s", it.ID, it.Month, want)
+			}
 		}
 		if p.Next == "" {
 			break
@@ -303,7 +304,7 @@ func TestPromiseP8FeedCursorStableUnderChanges(t *testing.T) {
 		// some, seen and not yet seen.
 		added := e.seed(user, 3, rng)
 		for _, a := range added {
-			at[a.ID] = a.SortAt
+			at[a.ID] = a
 		}
 		var ids []string
 		for _, q := range initial {
@@ -334,9 +335,12 @@ func TestPromiseP8FeedCursorStableUnderChanges(t *testing.T) {
 	}
 	if !sort.SliceIsSorted(order, func(i, j int) bool {
 		a, b := order[i], order[j]
-		return a.at.After(b.at) || a.at.Equal(b.at) && a.id > b.id
+		if a.SortMonth != b.SortMonth {
+			return a.SortMonth > b.SortMonth
+		}
+		return a.CreatedAt.After(b.CreatedAt) || a.CreatedAt.Equal(b.CreatedAt) && a.ID > b.ID
 	}) {
-		t.Error("the feed is not newest first by (time, id)")
+		t.Error("the feed is not newest first by (month, upload time, id)")
 	}
 }
 
@@ -425,8 +429,8 @@ func BenchmarkFeedPage(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ps[i] = store.LibraryPhoto{Photo: store.Photo{ID: id, UserID: user, BlobKey: "photos/" + id, Format: "jpeg", Width: 800, Height: 600, Bytes: 1000, CreatedAt: base},
-			SortAt: base.Add(time.Duration(rng.IntN(5_000_000)) * time.Minute), MetaSealed: meta}
+		ps[i] = store.LibraryPhoto{Photo: store.Photo{ID: id, UserID: user, BlobKey: "photos/" + id, Format: "jpeg", Width: 800, Height: 600, Bytes: 1000,
+			CreatedAt: base.Add(time.Duration(i) * time.Minute)}, SortMonth: store.MonthOf(base.Add(time.Duration(rng.IntN(5_000_000)) * time.Minute)), MetaSealed: meta}
 	}
 	if err := e.store.CreateLibraryPhotos(context.Background(), ps); err != nil {
 		b.Fatal(err)
@@ -450,5 +454,126 @@ func BenchmarkFeedPage(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// An EXIF capture time at a month's edge in a zone far from China: 23:30:15 on
+// 31 May at UTC-5 is 1 June in UTC and in Beijing, but May on the camera's clock.
+var edgeFields = exiftest.Fields{Make: "Apple", Model: "iPhone 15 Pro", Taken: "2024:05:31 23:30:15", Offset: "-05:00"}
+
+// P9, collect less: of an upload's capture time only the month, in the camera's own
+// zone, is in the clear (the feed's sort key); the exact time is sealed. No row of
+// any table, and on SQLite no byte of the database files, holds it.
+func TestPromiseP9FeedKeyHoldsOnlyTheMonth(t *testing.T) {
+	taken := time.Date(2024, 5, 31, 23, 30, 15, 0, time.FixedZone("", -5*3600))
+	t.Run("sqlite", func(t *testing.T) {
+		e := newEnv(t, testConfig(), realEngine(t))
+		id := uploadAtEdge(e)
+		noExactCaptureTime(t, e, e.db(), id, taken)
+		ms := binary.BigEndian.AppendUint64(nil, uint64(taken.UnixMilli()))
+		for _, name := range []string{"idphoto.db", "idphoto.db-wal"} {
+			b, err := os.ReadFile(filepath.Join(e.dir, name))
+			if os.IsNotExist(err) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			// SQLite writes an integer of this size in its 6 low bytes, big-endian.
+			for _, s := range append(timeTexts(taken), string(ms[2:])) {
+				if bytes.Contains(b, []byte(s)) {
+					t.Errorf("%s holds the capture time (%q)", name, s)
+				}
+			}
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		e, db := pgEnv(t)
+		id := uploadAtEdge(e.env)
+		noExactCaptureTime(t, e.env, db, id, taken)
+	})
+}
+
+// uploadAtEdge uploads a portrait with edgeFields and checks the feed still serves
+// the exact time, from the sealed metadata, under the camera's month.
+func uploadAtEdge(e *env) string {
+	e.t.Helper()
+	tok := e.session()
+	id := e.uploadOK(tok, exiftest.JPEG(portrait(e.t, "hivision-test3.jpg"), exiftest.Block(edgeFields)))
+	p := e.feed(tok, "", 10)
+	if len(p.Items) != 1 || p.Items[0].TakenAt != "2024-05-31T23:30:15-05:00" || p.Items[0].Month != "2024-05" {
+		e.t.Fatalf("feed: %+v", p.Items)
+	}
+	return id
+}
+
+// timeTexts are the ways a text column could hold the capture time.
+func timeTexts(taken time.Time) []string {
+	return []string{"2024-05-31T23:30", "2024:05:31 23:30", "2024-06-01T04:30", "2024-06-01 04:30",
+		strconv.FormatInt(taken.Unix(), 10)}
+}
+
+// noExactCaptureTime reads every row of every table: the photo's sort key is 202405,
+// and no value is the capture time in seconds or milliseconds or holds it as text.
+func noExactCaptureTime(t *testing.T, e *env, db *sql.DB, id string, taken time.Time) {
+	t.Helper()
+	var month int64
+	if err := db.QueryRow("SELECT sort_at FROM photos WHERE id = $1", id).Scan(&month); err != nil || month != 202405 {
+		t.Errorf("sort_at %d, want 202405 (the camera's month) %v", month, err)
+	}
+	tables, err := e.store.Columns(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact := map[int64]bool{taken.Unix(): true, taken.UnixMilli(): true, taken.UnixMicro(): true}
+	rows := 0
+	for table := range tables {
+		func() {
+			rs, err := db.Query("SELECT * FROM " + table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rs.Close()
+			cols, _ := rs.Columns()
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			for rs.Next() {
+				rows++
+				if err := rs.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				for i, v := range vals {
+					var text string
+					switch v := v.(type) {
+					case int64:
+						if exact[v] {
+							t.Errorf("%s.%s holds the capture time %d", table, cols[i], v)
+						}
+					case string:
+						text = v
+					case []byte:
+						text = string(v)
+					case time.Time:
+						if v.Equal(taken) {
+							t.Errorf("%s.%s holds the capture time", table, cols[i])
+						}
+					}
+					for _, s := range timeTexts(taken) {
+						if strings.Contains(text, s) {
+							t.Errorf("%s.%s holds the capture time as %q", table, cols[i], s)
+						}
+					}
+				}
+			}
+			if err := rs.Err(); err != nil {
+				t.Fatal(err)
+			}
+		}()
+	}
+	if rows < 5 {
+		t.Errorf("only %d rows read", rows)
 	}
 }

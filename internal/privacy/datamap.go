@@ -66,7 +66,7 @@ var DataMap = map[string]map[string]Field{
 		"size_bytes": {ClassPhoto, "limits"},
 		"created_at": {ClassUsage, "retention clock of unpaid photos (R1)"},
 		// The library (issue 7, migration 0006).
-		"sort_at":     {ClassPhoto, "the feed's order (P8): capture time, else upload time; in the clear so pages are read by index"},
+		"sort_at":     {ClassPhoto, "the feed's order (P8): the capture month only (YYYYMM, else the upload month), in the clear so pages are read by index; the exact capture time is sealed in meta_sealed (migration 0010)"},
 		"meta_sealed": {ClassPhoto, "capture time, camera, size, placeholder colour; coarse place and people count only with consent (P9); sealed"},
 	},
 	"photo_thumbs": {
