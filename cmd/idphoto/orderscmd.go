@@ -11,6 +11,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/idphoto/idphoto/internal/audit"
 	"github.com/idphoto/idphoto/internal/blob"
@@ -210,10 +211,13 @@ func sheets(o order.Order) string {
 	return strings.Join(parts, ",")
 }
 
-// oneLine keeps a user's text from breaking the table: tabs and line breaks become spaces.
+// oneLine keeps a user's text from breaking the table or driving the operator's
+// terminal: tabs, line breaks and every other control character (an escape sequence's
+// ESC, C1 controls) become spaces. The API refuses them; orders older than that rule
+// may hold them.
 func oneLine(s string) string {
 	return strings.Map(func(r rune) rune {
-		if r == '\t' || r == '\n' || r == '\r' {
+		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r

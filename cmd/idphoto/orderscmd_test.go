@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/idphoto/idphoto/internal/audit"
 	"github.com/idphoto/idphoto/internal/ledger"
@@ -184,5 +185,17 @@ func TestPromiseO3LedgerExportCommand(t *testing.T) {
 	}
 	if len(exports) != 3 || !strings.HasSuffix(exports[0], " 1 entries") || !strings.HasSuffix(exports[1], " 0 entries") {
 		t.Fatalf("exports audited: %q", exports)
+	}
+}
+
+// A recipient stored before the API refused control characters can't drive the
+// operator's terminal from 'orders list': every control character becomes a space.
+func TestOneLineDropsControlCharacters(t *testing.T) {
+	got := oneLine("张三\x1b]0;pwned\x07\t\r\n\u009b31m")
+	if strings.ContainsFunc(got, unicode.IsControl) {
+		t.Fatalf("oneLine left a control character: %q", got)
+	}
+	if !strings.HasPrefix(got, "张三 ]0;pwned") {
+		t.Fatalf("oneLine changed the text around: %q", got)
 	}
 }

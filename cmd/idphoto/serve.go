@@ -30,9 +30,11 @@ and the mini-programs. Everything is kept under --data: a SQLite database
 enough, --db puts the database on PostgreSQL instead, where several serve
 instances can share it:
 
-  idphoto serve --db 'postgres://idphoto:PASSWORD@db.internal:5432/idphoto?sslmode=verify-full'
+  IDPHOTO_DATABASE_URL='postgres://idphoto:PASSWORD@db.internal:5432/idphoto?sslmode=verify-full' \
+    idphoto serve
 
-serve migrates the database on start (instances starting together take turns) and
+(the environment, not --db, when the URL holds a password: other users of the
+machine can read a process's flags; PGPASSWORD or ~/.pgpass work too). serve migrates the database on start (instances starting together take turns) and
 refuses one migrated by a newer idphoto. Photos and personal fields
 are encrypted with per-user keys wrapped by a master key, which serve refuses to
 run without:

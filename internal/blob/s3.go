@@ -89,7 +89,11 @@ func (c S3Config) baseURL() (*url.URL, error) {
 		raw = "https://" + raw
 	}
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
+	if strings.Contains(raw, "@") || (err == nil && u.User != nil) {
+		// Not repeated: the part before @ would be a key or a password.
+		return nil, errors.New("blob: s3: the endpoint holds credentials (user@ or key:secret@): they come from the environment or a file")
+	}
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") || strings.Trim(u.Path, "/") != "" || u.RawQuery != "" {
 		return nil, fmt.Errorf("blob: s3: endpoint %q: want host:port or http(s)://host:port", c.Endpoint)
 	}
 	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil

@@ -274,6 +274,30 @@ func TestParseS3URL(t *testing.T) {
 	}
 }
 
+// An endpoint carrying credentials is refused without repeating them: the error goes
+// to the terminal and the logs.
+func TestParseS3URLEndpointCredentialsNotRepeated(t *testing.T) {
+	for _, s := range []string{
+		"s3://photos?endpoint=http://AKIDLEAK:s3cr3tLEAK@127.0.0.1:9000&path_style=1",
+		"s3://photos?endpoint=AKIDLEAK:s3cr3tLEAK@minio.internal:9000",
+		"s3://photos?endpoint=http://AKIDLEAK:s3cr3tLEAK%zz@h",
+	} {
+		_, err := blob.ParseS3URL(s)
+		if err == nil {
+			t.Fatalf("%q accepted", s)
+		}
+		if strings.Contains(err.Error(), "LEAK") {
+			t.Errorf("the error repeats a credential: %v", err)
+		}
+	}
+	cfg := blob.DefaultS3Config()
+	cfg.Endpoint, cfg.Bucket, cfg.PathStyle = "https://AKIDLEAK:s3cr3tLEAK@h:9000", "photos", true
+	cfg.Credentials.AccessKey, cfg.Credentials.SecretKey = "a", "b"
+	if _, err := blob.NewS3(cfg); err == nil || strings.Contains(err.Error(), "LEAK") {
+		t.Errorf("NewS3: %v", err)
+	}
+}
+
 func FuzzParseS3URL(f *testing.F) {
 	f.Add("s3://photos?endpoint=127.0.0.1:9000&region=us-east-1&path_style=1")
 	f.Add("s3://a.b?endpoint=http://h&timeout=1s")

@@ -252,3 +252,25 @@ func TestPromiseO3OverrideRefundInLedger(t *testing.T) {
 		t.Fatalf("order: %s", got.Status)
 	}
 }
+
+// S2: another user's order id answers 404 to cancel, exactly like an id that does not
+// exist, and the order goes on unchanged; its owner can still cancel it.
+func TestPromiseS2CancelOtherUsersOrder(t *testing.T) {
+	e := newPayEnv(t)
+	alice, bob := e.session(), e.session()
+	e.accept(alice)
+	e.accept(bob)
+	o, _ := e.orderFor(alice)
+	for _, id := range []string{o.ID, strings.Repeat("0", 32), "not-an-order"} {
+		res := e.do("POST", "/api/v1/orders/"+id+"/cancel", bob, "", nil)
+		if res.status != http.StatusNotFound || res.code() != "not_found" {
+			t.Errorf("bob cancels %s: %d %s", id, res.status, res.body)
+		}
+	}
+	if got := e.getOrder(alice, o.ID); got.Status != "created" {
+		t.Fatalf("alice's order after bob's cancel: %s", got.Status)
+	}
+	if res := e.do("POST", "/api/v1/orders/"+o.ID+"/cancel", alice, "", nil); res.status != http.StatusOK {
+		t.Fatalf("alice cancels: %d %s", res.status, res.body)
+	}
+}

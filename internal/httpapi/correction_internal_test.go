@@ -32,10 +32,36 @@ func FuzzNormaliseMailing(f *testing.F) {
 		if n := utf8.RuneCountInString(m.Name); n > 32 || (!partial && n == 0) {
 			t.Fatalf("name %q accepted", m.Name)
 		}
+		if !oneLineText(m.Name) || !oneLineText(m.Address) {
+			t.Fatalf("control character or bad UTF-8 accepted: %q, %q", m.Name, m.Address)
+		}
 		if !(partial && m.Phone == "") && (len(m.Phone) != 11 || m.Phone[0] != '1' || strings.Trim(m.Phone, "0123456789") != "") {
 			t.Fatalf("phone %q accepted", m.Phone)
 		}
 	})
+}
+
+// A recipient is printed whole on the operator's terminal (idphoto orders list): an
+// escape sequence, a line break or bad UTF-8 in a name or address is refused, in a
+// print order, its correction and a profile alike.
+func TestNormaliseMailingRefusesControlCharacters(t *testing.T) {
+	for _, c := range []mailingJSON{
+		{Name: "张三\x1b]0;pwned\x07", Address: "广东省深圳市南山区科技园路1号", Phone: "13812345678"},
+		{Name: "张三", Address: "广东省深圳市\n南山区科技园路1号", Phone: "13812345678"},
+		{Name: "张三", Address: "广东省深圳市\u009b31m南山区", Phone: "13812345678"},
+		{Name: "张三\xff\xfe", Address: "广东省深圳市南山区科技园路1号", Phone: "13812345678"},
+	} {
+		for _, partial := range []bool{false, true} {
+			m := c
+			if msg := normaliseMailing(&m, partial); msg == "" {
+				t.Errorf("%+v (partial %v) accepted", c, partial)
+			}
+		}
+	}
+	m := mailingJSON{Name: "张三", Address: "广东省深圳市南山区科技园路1号", Phone: "13812345678"}
+	if msg := normaliseMailing(&m, false); msg != "" {
+		t.Fatalf("a plain recipient refused: %s", msg)
+	}
 }
 
 func TestCheckProfile(t *testing.T) {

@@ -10,3 +10,6 @@ func (a *API) SetNow(now func() time.Time) { a.now = now }
 func (a *API) SetRaceHooks(payUpdated, cancelled func(orderID string)) {
 	a.hooks = raceHooks{payUpdated: payUpdated, cancelled: cancelled}
 }
+
+// MaxMyRequests is how many of their requests GET /me/requests shows a user.
+const MaxMyRequests = maxMyRequests

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/idphoto/idphoto/internal/ledger"
@@ -164,16 +165,23 @@ func normaliseMailing(m *mailingJSON, partial bool) string {
 	phone = strings.TrimPrefix(strings.TrimPrefix(phone, "+86"), "0086")
 	n, addr := utf8.RuneCountInString(m.Name), utf8.RuneCountInString(m.Address)
 	switch {
-	case (n < 1 && !partial) || n > 32:
-		return "mailing name: 1 to 32 characters"
-	case (addr < 6 && !(partial && addr == 0)) || addr > 200:
-		return "mailing address: 6 to 200 characters"
+	case (n < 1 && !partial) || n > 32 || !oneLineText(m.Name):
+		return "mailing name: 1 to 32 characters, one line"
+	case (addr < 6 && !(partial && addr == 0)) || addr > 200 || !oneLineText(m.Address):
+		return "mailing address: 6 to 200 characters, one line"
 	case phone == "" && partial:
 	case len(phone) != 11 || phone[0] != '1' || strings.Trim(phone, "0123456789") != "":
 		return "mailing phone: an 11-digit mobile number"
 	}
 	m.Phone = phone
 	return ""
+}
+
+// oneLineText: valid UTF-8 without control characters. A recipient is printed on the
+// operator's terminal (idphoto orders list) and on parcel labels: an escape sequence
+// or a line break in it would rewrite what the operator sees.
+func oneLineText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
 }
 
 // createOrder makes an order for a job whose preview the user has seen (O5).

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/idphoto/idphoto/internal/audit"
@@ -23,10 +22,15 @@ type myRequestJSON struct {
 	DoneAt  *time.Time `json:"done_at,omitempty"`
 }
 
-// myRequests lists the user's own privacy requests and their due dates, newest first.
-// The request log keys them by the user's pseudonym; nobody else's come back (S2).
+// maxMyRequests bounds GET /me/requests: each profile or shipping correction is a
+// request, so a user can make as many as they like; the newest are shown.
+const maxMyRequests = 200
+
+// myRequests lists the user's own privacy requests and their due dates, newest first
+// (the newest maxMyRequests). The request log keys them by the user's pseudonym;
+// nobody else's come back (S2).
 func (a *API) myRequests(w http.ResponseWriter, r *http.Request, user string) {
-	rs, err := a.store.PrivacyRequests(r.Context(), audit.Subject(user))
+	rs, err := a.store.RecentPrivacyRequests(r.Context(), audit.Subject(user), maxMyRequests)
 	if err != nil {
 		a.respondError(w, r, err)
 		return
@@ -35,7 +39,7 @@ func (a *API) myRequests(w http.ResponseWriter, r *http.Request, user string) {
 	out := struct {
 		Requests []myRequestJSON `json:"requests"`
 	}{Requests: make([]myRequestJSON, 0, len(rs))}
-	for _, q := range slices.Backward(rs) {
+	for _, q := range rs {
 		j := myRequestJSON{ID: q.ID, Kind: q.Kind, Scope: q.Scope, ReceivedAt: q.ReceivedAt.UTC(),
 			DueDate: q.DueAt.Add(-time.Nanosecond).In(workday.Shanghai).Format(time.DateOnly), DueAt: q.DueAt.UTC(),
 			Status: "open", DoneAt: optTime(q.DoneAt)}

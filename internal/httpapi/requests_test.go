@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/idphoto/idphoto/internal/audit"
+	"github.com/idphoto/idphoto/internal/httpapi"
 	"github.com/idphoto/idphoto/internal/store"
 )
 
@@ -104,5 +105,29 @@ func TestPromiseR6MyRequestsAndDueDates(t *testing.T) {
 	}
 	if res := e.do("GET", "/api/v1/me/requests", "", "", nil); res.status != http.StatusUnauthorized {
 		t.Fatalf("without a session: %d", res.status)
+	}
+}
+
+// Every correction is a request, so a user can log as many as they like: the list
+// answers the newest MaxMyRequests of them, newest first, not all.
+func TestMyRequestsBounded(t *testing.T) {
+	e := newEnv(t, testConfig(), realEngine(t))
+	a := e.session()
+	se, err := e.store.SessionByTokenHash(context.Background(), sha(a), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+	n := httpapi.MaxMyRequests + 5
+	for i := range n {
+		at := start.Add(time.Duration(i) * time.Millisecond)
+		if err := e.store.CreatePrivacyRequest(context.Background(), store.PrivacyRequest{ID: store.NewID(), Subject: audit.Subject(se.UserID),
+			Kind: store.RequestCorrection, Scope: "profile", ReceivedAt: at, DueAt: at.Add(21 * 24 * time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rs := e.myRequests(a)
+	if len(rs) != httpapi.MaxMyRequests || !rs[0].ReceivedAt.Equal(start.Add(time.Duration(n-1)*time.Millisecond)) {
+		t.Fatalf("%d requests, newest %v", len(rs), rs[0].ReceivedAt)
 	}
 }

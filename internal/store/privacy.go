@@ -73,6 +73,13 @@ func (s *Store) PrivacyRequests(ctx context.Context, subject string) ([]PrivacyR
 	return scanRequests(s.r.QueryContext(ctx, "SELECT "+requestColumns+" FROM privacy_requests WHERE subject = $1 ORDER BY received_at, id", subject))
 }
 
+// RecentPrivacyRequests lists a subject's newest requests, at most limit, newest
+// first: the user's own view, bounded however many corrections they send.
+func (s *Store) RecentPrivacyRequests(ctx context.Context, subject string, limit int) ([]PrivacyRequest, error) {
+	return scanRequests(s.r.QueryContext(ctx, "SELECT "+requestColumns+
+		" FROM privacy_requests WHERE subject = $1 ORDER BY received_at DESC, id DESC LIMIT $2", subject, limit))
+}
+
 // OpenPrivacyRequests lists the requests not answered yet, the soonest due first
 // (the operator's view; overdue ones are those due before now).
 func (s *Store) OpenPrivacyRequests(ctx context.Context) ([]PrivacyRequest, error) {

@@ -111,6 +111,18 @@ func TestRequestsConsentsTicketsNotice(t *testing.T) {
 		if rs, _ := s.PrivacyRequests(ctx, "pseud"); len(rs) != 1 || !rs[0].DoneAt.Equal(now) || !rs[0].DueAt.Equal(r.DueAt) {
 			t.Fatalf("requests %+v", rs)
 		}
+		// The user's own view is bounded, newest first.
+		for i := 1; i <= 4; i++ {
+			at := now.Add(time.Duration(i) * time.Second)
+			if err := s.CreatePrivacyRequest(ctx, store.PrivacyRequest{ID: store.NewID(), Subject: "pseud", Kind: store.RequestCorrection,
+				Scope: "profile", ReceivedAt: at, DueAt: at.Add(72 * time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rs, err := s.RecentPrivacyRequests(ctx, "pseud", 3); err != nil || len(rs) != 3 ||
+			!rs[0].ReceivedAt.Equal(now.Add(4*time.Second)) || !rs[2].ReceivedAt.Equal(now.Add(2*time.Second)) {
+			t.Fatalf("recent requests %+v, %v", rs, err)
+		}
 
 		for i, granted := range []bool{true, false, true, false} {
 			c := store.Consent{Subject: "pseud", Kind: store.ConsentPurpose, Name: "photo_location", Granted: granted, At: now.Add(time.Duration(i) * time.Second)}
