@@ -72,18 +72,28 @@ func (b *Budget) Waiting() int {
 }
 
 // acquire takes n bytes, waiting in line for them; it fails only when ctx ends.
-func (b *Budget) acquire(ctx context.Context, n int64) error {
+func (b *Budget) acquire(ctx context.Context, n int64) error { return b.wait(ctx, n, false) }
+
+// acquireFirst is acquire for a decode let in before: it waits at the head of the line.
+func (b *Budget) acquireFirst(ctx context.Context, n int64) error { return b.wait(ctx, n, true) }
+
+func (b *Budget) wait(ctx context.Context, n int64, first bool) error {
 	if b == nil || n <= 0 {
 		return nil
 	}
 	b.mu.Lock()
-	if b.waiters.Len() == 0 && b.used+n <= b.size {
+	if (first || b.waiters.Len() == 0) && b.used+n <= b.size {
 		b.used += n
 		b.mu.Unlock()
 		return nil
 	}
 	w := &budgetWaiter{n: n, ready: make(chan struct{})}
-	el := b.waiters.PushBack(w)
+	var el *list.Element
+	if first {
+		el = b.waiters.PushFront(w)
+	} else {
+		el = b.waiters.PushBack(w)
+	}
 	b.mu.Unlock()
 	select {
 	case <-w.ready:
@@ -156,15 +166,21 @@ func overBudget(u *upload, size, cost int64) error {
 	return &TooManyPixelsError{Width: u.cfg.Width, Height: u.cfg.Height, Limit: int64(float64(size) / float64(cost) * px)}
 }
 
-// grow takes n more bytes (a decode that turned out dearer than planned).
+// grow takes n more bytes (a decode that turned out dearer than planned). It gives
+// back what it holds and waits for the whole at the head of the line: waiting while
+// holding would deadlock against a decode queued first that needs those bytes.
+// On error it holds nothing.
 func (h *hold) grow(ctx context.Context, u *upload, n int64) error {
 	if h.b != nil && h.n+n > h.b.size {
 		return overBudget(u, h.b.size, h.n+n)
 	}
-	if err := h.b.acquire(ctx, n); err != nil {
+	total := h.n + n
+	h.b.release(h.n)
+	h.n = 0
+	if err := h.b.acquireFirst(ctx, total); err != nil {
 		return err
 	}
-	h.n += n
+	h.n = total
 	return nil
 }
 

@@ -3,6 +3,7 @@ package imageio
 import (
 	"context"
 	"errors"
+	"image"
 	"os"
 	"path/filepath"
 	"testing"
@@ -125,4 +126,41 @@ func FuzzReadJPEGFrame(f *testing.F) {
 			t.Fatalf("frame %+v", fr)
 		}
 	})
+}
+
+// A decode whose scaled JPEG decode failed grows its hold to a full decode's. Had it
+// waited for the extra bytes while holding its first share, a decode queued before
+// it that needs part of that share would wait for it, and it for that decode, until
+// their contexts ended (the pipeline's may never end).
+func TestBudgetGrowDoesNotDeadlock(t *testing.T) {
+	b := &Budget{size: 100}
+	u := &upload{cfg: image.Config{Width: 10, Height: 10}}
+	h, err := b.take(context.Background(), u, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := make(chan error, 1)
+	go func() {
+		err := b.acquire(context.Background(), 70)
+		if err == nil {
+			b.release(70)
+		}
+		other <- err
+	}()
+	waitFor(t, "the other decode to queue", func() bool { return b.Waiting() == 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.grow(ctx, u, 20); err != nil {
+		t.Fatalf("grow: %v (held %d, waiting %d)", err, b.InUse(), b.Waiting())
+	}
+	if err := <-other; err != nil {
+		t.Fatal(err)
+	}
+	if h.n != 80 || b.InUse() != 80 {
+		t.Fatalf("hold %d, in use %d after growing; want 80", h.n, b.InUse())
+	}
+	h.release()
+	if b.InUse() != 0 || b.Waiting() != 0 {
+		t.Fatalf("in use %d, waiting %d after release", b.InUse(), b.Waiting())
+	}
 }

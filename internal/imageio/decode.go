@@ -99,7 +99,6 @@ func (u *upload) scaledJPEG(maxSide int) (*image.NRGBA, Info, bool) {
 	w, h := u.cfg.Width, u.cfg.Height
 	scale := jpegScale(u, maxSide)
 	if scale == 0 {
-
 		return nil, Info{}, false
 	}
 	img, err := guard(FormatJPEG, func() (image.Image, error) {
