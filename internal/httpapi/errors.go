@@ -89,6 +89,9 @@ var statusOf = map[string]int{
 	CodeBadProfile:   http.StatusBadRequest,
 	CodeOrderShipped: http.StatusConflict,
 	CodeBadHold:      http.StatusBadRequest,
+	// Deleting an order's personal data (R3).
+	CodeOrderNotShipped: http.StatusConflict,
+	CodeOrderOpen:       http.StatusConflict,
 }
 
 // Codes lists every error code the API answers with.

@@ -38,11 +38,7 @@ func (f *fixture) printOrder(user, job string, paid time.Time) (store.Order, *va
 	if err := f.store.CreateOrder(f.ctx, so); err != nil {
 		f.t.Fatal(err)
 	}
-	mk, _ := vault.ParseMasterKey(vault.NewMasterKeyText())
-	lv, err := vault.New([]vault.Key{mk}, f.store.LedgerKeys())
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	lv := f.ledgerVault()
 	entry, err := ledger.Seal(f.ctx, lv, ledger.Entry{Channel: "wechatpay", TradeNo: "42" + o.ID[:8], OrderID: o.ID, AmountFen: o.TotalFen,
 		PayerID: "openid-x", PaidAt: paid, RecordedAt: paid})
 	if err != nil {

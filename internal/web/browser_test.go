@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	_ "image/jpeg"
@@ -435,6 +436,38 @@ func TestBrowserFlow(t *testing.T) {
 		t.Fatalf("session before cancelling: %d", code)
 	}
 
+	var everythingLive bool
+	var everything string
+	run("delete all my data, keeping the account",
+		chromedp.Click("#delete-everything", chromedp.ByQuery),
+		until(`document.querySelector('#confirm-dialog').open`),
+		chromedp.Evaluate(`!document.querySelector('#confirm-yes').disabled`, &everythingLive),
+		shot.view("everything-confirm"),
+		chromedp.Click("#confirm-check", chromedp.ByQuery),
+		until(`!document.querySelector('#confirm-yes').disabled`),
+		chromedp.Click("#confirm-yes", chromedp.ByQuery),
+		until(`document.querySelector('#everything-status').textContent.length > 0`),
+		chromedp.Text("#everything-status", &everything, chromedp.ByQuery),
+		shot.take("everything-deleted"),
+		chromedp.Click("#nav-library", chromedp.ByQuery),
+		until(visible("#lib-empty")),
+		shot.take("everything-library-empty"),
+		chromedp.Click("#nav-privacy", chromedp.ByQuery),
+		until(visible(".consents li")),
+	)
+	if everythingLive {
+		t.Error("the delete-everything button was live before the user ticked that they understand")
+	}
+	if !strings.Contains(everything, "Photos deleted: 1") {
+		t.Errorf("delete-everything status %q, want 1 photo deleted", everything)
+	}
+	if n := apiPhotos(t, srv.URL, token); n != 0 {
+		t.Errorf("the API lists %d photos after deleting everything", n)
+	}
+	if code := apiStatus(t, srv.URL, token); code != http.StatusOK {
+		t.Fatalf("the session after deleting everything: %d, want it kept", code)
+	}
+
 	var yesDisabled bool
 	run("cancel the account",
 		chromedp.Click("#cancel", chromedp.ByQuery),
@@ -480,6 +513,23 @@ func apiStatus(t *testing.T, base, token string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
+}
+
+// apiPhotos is how many photos GET /photos lists on its first page with token.
+func apiPhotos(t *testing.T, base, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", base+"/api/v1/photos", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var feed struct{ Items []json.RawMessage }
+	if res.StatusCode != http.StatusOK || json.NewDecoder(res.Body).Decode(&feed) != nil {
+		t.Fatalf("GET /photos: %d", res.StatusCode)
+	}
+	return len(feed.Items)
 }
 
 // noticeText digs the page's error notice out of its HTML, for failure messages.

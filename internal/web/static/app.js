@@ -42,6 +42,13 @@ const T = {
     deleteButton: 'Delete all my photos', deleteConfirmTitle: 'Delete all your photos?',
     deleteConfirmText: 'Every photo you uploaded and every ID photo made from them will be deleted now. This cannot be undone.',
     deleteYes: 'Delete my photos', deleted: 'Photos deleted:',
+    everythingTitle: 'Delete all my data (keep my account)',
+    everythingLead: 'Deletes your photos, ID photos, the names, addresses and phones of your orders, your profile and your data downloads. Your account stays, with your consents and requests; order records stay for the accounts.',
+    everythingButton: 'Delete all my data…', everythingConfirmTitle: 'Delete all your data?',
+    everythingConfirmText: 'Your photos, ID photos, the personal details of your orders, your profile and your data downloads are deleted now. You stay signed in. An order being printed and posted keeps its address and photo until it is shipped. This cannot be undone.',
+    everythingCheck: 'I understand that my data is deleted and cannot be recovered.',
+    everythingYes: 'Delete my data', everythingDone: 'Your data is deleted. Photos deleted: {n}.',
+    everythingKept: 'Kept until shipped, then delete again: {n} order(s) being printed and posted.',
     cancelTitle: 'Cancel my account', cancelLead: 'Erases your account and everything in it. This cannot be undone.',
     cancelButton: 'Cancel my account…', cancelConfirmTitle: 'Cancel your account for good?',
     cancelConfirmText: 'Your photos, ID photos, orders, consents and sessions are erased now, and the key that encrypted them is destroyed. Only the accounting ledger keeps its entries, under a pseudonym, as the law requires. You cannot undo this.',
@@ -93,6 +100,13 @@ const T = {
     deleteButton: '删除我的全部照片', deleteConfirmTitle: '删除全部照片？',
     deleteConfirmText: '您上传的所有照片和生成的证件照将立即删除，且无法恢复。',
     deleteYes: '删除照片', deleted: '已删除照片：',
+    everythingTitle: '删除我的全部数据（保留账号）',
+    everythingLead: '删除您的照片、证件照、订单中的姓名地址电话、个人资料和数据下载。账号及其同意记录和申请记录保留；订单记录按财务要求保留。',
+    everythingButton: '删除我的全部数据…', everythingConfirmTitle: '删除您的全部数据？',
+    everythingConfirmText: '您的照片、证件照、订单中的个人信息、个人资料和数据下载将立即删除，您仍保持登录。正在打印和邮寄的订单会保留收件信息和照片，直到发货。此操作无法撤销。',
+    everythingCheck: '我明白我的数据将被删除且无法恢复。',
+    everythingYes: '删除我的数据', everythingDone: '您的数据已删除。已删除照片：{n}。',
+    everythingKept: '以下订单正在打印和邮寄，发货后请再次删除：{n} 个。',
     cancelTitle: '注销账号', cancelLead: '清除您的账号及其中的全部数据，无法撤销。',
     cancelButton: '注销账号…', cancelConfirmTitle: '确定永久注销账号？',
     cancelConfirmText: '您的照片、证件照、订单、同意记录和登录状态将立即清除，加密它们的密钥也将销毁。仅会计账目按法律要求以化名保留。此操作无法撤销。',
@@ -689,6 +703,28 @@ async function deletePhotos() {
   }
 }
 
+// deleteEverything deletes all the user's data but the account (R3); orders being
+// printed and posted keep theirs until shipped, and the answer says how many.
+async function deleteEverything() {
+  const check = t('everythingCheck');
+  if (!(await confirmDialog({ title: t('everythingConfirmTitle'), text: t('everythingConfirmText'), yes: t('everythingYes'), check }))) return;
+  try {
+    const r = await call('DELETE', '/me/data', null, { noRetry: true });
+    const done = t('everythingDone').replace('{n}', r.deleted_photos);
+    const kept = r.kept_orders.length ? ' ' + t('everythingKept').replace('{n}', r.kept_orders.length) : '';
+    $('everything-status').textContent = done + kept;
+    $('delete-status').replaceChildren();
+    $('export-status').replaceChildren();
+    Object.assign(state, { photoID: null, job: null, jobDone: false, report: null, orderID: null });
+    $('photo-figure').hidden = true;
+    document.dispatchEvent(new Event('idphoto:request'));
+    $('everything-status').focus();
+    updateMake();
+  } catch (e) {
+    showError(e);
+  }
+}
+
 async function cancelAccount() {
   if (!(await confirmDialog({ title: t('cancelConfirmTitle'), text: t('cancelConfirmText'), yes: t('cancelYes'), check: t('cancelCheck') }))) return;
   try {
@@ -723,6 +759,7 @@ async function start() {
   $('again').addEventListener('click', again);
   $('export').addEventListener('click', exportData);
   $('delete-photos').addEventListener('click', deletePhotos);
+  $('delete-everything').addEventListener('click', deleteEverything);
   $('cancel').addEventListener('click', cancelAccount);
   $('consent-accept').addEventListener('click', acceptConsent);
   $('consent-later').addEventListener('click', () => {

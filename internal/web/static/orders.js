@@ -50,7 +50,7 @@
       requestsEmpty: 'No requests yet.', received: 'Received', dueBy: 'Due by', doneOn: 'Done',
       rqOpen: 'Open', rqOverdue: 'Overdue', rqDone: 'Done',
       kind: { access: 'Access to my data', correction: 'Correction', deletion: 'Deletion', cancellation: 'Account cancellation' },
-      scope: { photo: 'one photo', photos: 'all photos', account: 'the account', export: 'all my data', profile: 'my profile', 'order.shipping': 'an order’s address' },
+      scope: { photo: 'one photo', photos: 'all photos', account: 'the account', export: 'all my data', profile: 'my profile', 'order.shipping': 'an order’s address', order: 'an order’s personal data', everything: 'all my data' },
       profileTitle: 'My profile',
       profileLead: 'Your name here and the address your prints go to by default. Correct them at any time: each change is logged as a request.',
       profileDisplay: 'Display name (optional)', profileShipping: 'Default address for prints (optional)',
@@ -60,6 +60,9 @@
       fixAddress: 'Correct the address', fixLead: 'Enter the whole new address: it replaces the one above until the order is shipped.',
       fixSave: 'Save the new address', fixCancel: 'Cancel',
       fixSaved: '✓ Address corrected. The correction is listed under My requests.', fixRefused: 'The address was not changed:',
+      eraseOrder: 'Delete this order’s personal data…', eraseTitle: 'Delete this order’s personal data?',
+      eraseText: 'The recipient’s name, address and phone, the tracking number and the photos of this order are deleted now. The order’s record (what was bought, the amount, the dates) stays for the accounts. This cannot be undone.',
+      eraseYes: 'Delete its personal data', erased: '✓ This order’s personal data is deleted.', eraseRefused: 'Not deleted:',
     },
     zh: {
       navOrders: '订单',
@@ -97,7 +100,7 @@
       requestsEmpty: '还没有申请。', received: '提交时间', dueBy: '答复期限', doneOn: '完成时间',
       rqOpen: '处理中', rqOverdue: '已逾期', rqDone: '已完成',
       kind: { access: '查阅我的数据', correction: '更正', deletion: '删除', cancellation: '注销账号' },
-      scope: { photo: '一张照片', photos: '全部照片', account: '账号', export: '全部数据', profile: '我的资料', 'order.shipping': '订单收件信息' },
+      scope: { photo: '一张照片', photos: '全部照片', account: '账号', export: '全部数据', profile: '我的资料', 'order.shipping': '订单收件信息', order: '订单个人信息', everything: '全部数据' },
       profileTitle: '我的资料',
       profileLead: '您在本服务中的称呼，以及冲印照片默认寄往的地址。可随时更正，每次更正都会记录为一项申请。',
       profileDisplay: '称呼（选填）', profileShipping: '冲印默认收件地址（选填）',
@@ -107,6 +110,9 @@
       fixAddress: '更正收件信息', fixLead: '请填写完整的新收件信息，发货前它将替换上面的信息。',
       fixSave: '保存新的收件信息', fixCancel: '取消',
       fixSaved: '✓ 已更正。本次更正已列入“我的申请”。', fixRefused: '收件信息未更改：',
+      eraseOrder: '删除此订单的个人信息…', eraseTitle: '删除此订单的个人信息？',
+      eraseText: '此订单的收件人姓名、地址、电话、快递单号和照片将立即删除。订单记录（购买内容、金额、日期）按财务要求保留。此操作无法撤销。',
+      eraseYes: '删除个人信息', erased: '✓ 此订单的个人信息已删除。', eraseRefused: '未删除：',
     },
   };
   Object.assign(T.en, WORDS.en);
@@ -545,7 +551,7 @@
           el('dt', { text: t('phone') }), el('dd', { id: 'order-phone', text: o.mailing.phone }),
           el('dt', { text: t('address') }), el('dd', { id: 'order-address', text: o.mailing.address })),
         el('p', { class: 'hint', text: t('maskedNote') }));
-      if (note) {
+      if (note && !note.erased) {
         ship.append(note.error ? el('p', { id: 'order-fix-status', class: 'form-error', role: 'alert', text: t('fixRefused') + ' ' + note.error })
           : el('p', { id: 'order-fix-status', role: 'status', 'data-i18n': note.key, text: t(note.key) }));
       }
@@ -553,6 +559,9 @@
     }
     const refresh = el('button', { type: 'button', class: 'button', id: 'order-refresh', text: t('refresh') });
     refresh.addEventListener('click', () => loadOrder(o.id));
+    let erase = null;
+    if (note && note.erased) erase = el('p', { id: 'order-erase-status', role: 'status', tabindex: '-1', text: t('erased') });
+    else if (erasable(o)) erase = el('p', null, eraseButton(o));
     box.replaceChildren(
       el('p', null, el('a', { href: '#/orders', text: t('ordersBack') })),
       el('div', { class: 'box order', 'data-status': o.status },
@@ -564,7 +573,33 @@
         el('p', null, t('total') + ': ', el('strong', { text: '¥' + o.total })),
         el('dl', { class: 'facts' }, ...rows),
         ship,
+        erase,
         refresh));
+  }
+
+  // ---- Deleting an order's personal data (R3) -------------------------------------------
+
+  // erasable is the server's OrderErasable: not an unpaid order (cancelled instead),
+  // nor a paid print order not shipped yet. erasedIDs hides the action once done.
+  const erasedIDs = new Set();
+  const erasable = (o) => !erasedIDs.has(o.id) && !['created', 'paying'].includes(o.status) && !(o.status === 'paid' && isPrint(o));
+
+  function eraseButton(o) {
+    const b = el('button', { type: 'button', class: 'button danger', id: 'order-erase', text: t('eraseOrder') });
+    b.addEventListener('click', async () => {
+      if (!(await confirmDialog({ title: t('eraseTitle'), text: t('eraseText'), yes: t('eraseYes') }))) return;
+      clearNotice();
+      try {
+        await call('DELETE', '/orders/' + encodeURIComponent(o.id) + '/personal-data', null, { noRetry: true });
+        erasedIDs.add(o.id);
+        renderOrder(await call('GET', '/orders/' + encodeURIComponent(o.id)), { erased: true });
+        $('order-erase-status').focus();
+        document.dispatchEvent(new Event('idphoto:request')); // a deletion is a request
+      } catch (e) {
+        showError(t('eraseRefused') + ' ' + e.message);
+      }
+    });
+    return b;
   }
 
   // ---- Correcting the address of an order not shipped yet (R5) -------------------------
