@@ -170,6 +170,20 @@ type refundOverrideRequest struct {
 	Reason string `json:"reason"`
 }
 
+// refundReason reads an operator's refund request: the reason is required, at most
+// 256 bytes; why names what the refund overrides, for the error message.
+func refundReason(w http.ResponseWriter, r *http.Request, why string) (string, error) {
+	var req refundOverrideRequest
+	if err := decodeJSON(w, r, &req, 2<<10); err != nil {
+		return "", err
+	}
+	reason := strings.TrimSpace(req.Reason)
+	if reason == "" || len(reason) > 256 {
+		return "", fail(CodeBadRequest, "reason: "+why+", at most 256 bytes")
+	}
+	return reason, nil
+}
+
 type refundOverrideResponse struct {
 	Order     orderResponse `json:"order"`
 	RefundNo  string        `json:"refund_no"`
@@ -185,14 +199,9 @@ func (a *API) opsRefund(w http.ResponseWriter, r *http.Request, staff string) {
 		a.respondError(w, r, err)
 		return
 	}
-	var req refundOverrideRequest
-	if err := decodeJSON(w, r, &req, 2<<10); err != nil {
+	reason, err := refundReason(w, r, "why the rule is overridden")
+	if err != nil {
 		a.respondError(w, r, err)
-		return
-	}
-	reason := strings.TrimSpace(req.Reason)
-	if reason == "" || len(reason) > 256 {
-		a.respondError(w, r, fail(CodeBadRequest, "reason: why the rule is overridden, at most 256 bytes"))
 		return
 	}
 	ov := &order.Override{Operator: staff, Reason: reason}

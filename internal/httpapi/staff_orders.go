@@ -110,14 +110,9 @@ func (a *API) opsRefundLatePayment(w http.ResponseWriter, r *http.Request, staff
 		a.respondError(w, r, err)
 		return
 	}
-	var req refundOverrideRequest
-	if err := decodeJSON(w, r, &req, 2<<10); err != nil {
+	reason, err := refundReason(w, r, "why the payment is returned")
+	if err != nil {
 		a.respondError(w, r, err)
-		return
-	}
-	reason := strings.TrimSpace(req.Reason)
-	if reason == "" || len(reason) > 256 {
-		a.respondError(w, r, fail(CodeBadRequest, "reason: why the payment is returned, at most 256 bytes"))
 		return
 	}
 	if !p.RefundedAt.IsZero() {
