@@ -117,30 +117,59 @@ func openStorageOn(t testing.TB, dbURL string) storage {
 
 func newEnv(t testing.TB, cfg httpapi.Config, maker httpapi.Maker) *env {
 	t.Helper()
-	ctx := context.Background()
 	s := openStorage(t)
-	dir, st, mk, v, blobs, specs, logs, log := s.dir, s.st, s.mk, s.v, s.blobs, s.specs, s.logs, s.log
-	sv, err := vault.New([]vault.Key{mk}, st.SupportKeys())
+	sv, err := vault.New([]vault.Key{s.mk}, s.st.SupportKeys())
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := httpapi.New(cfg, httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: maker, Specs: specs, Log: log, Support: sv})
+	srv, set := lateServer(t)
+	return s.start(t, cfg, httpapi.Deps{Engine: maker, Support: sv}, srv, set)
+}
+
+// lateServer is a test server whose handler is set later: the payment channels need
+// its notification URLs before the API that answers them exists.
+func lateServer(t testing.TB) (*httptest.Server, func(http.Handler)) {
+	t.Helper()
+	var mu sync.Mutex
+	var handler http.Handler = http.NotFoundHandler()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		h := handler
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	}))
+	return srv, func(h http.Handler) { mu.Lock(); handler = h; mu.Unlock() }
+}
+
+// start builds the API on this storage (its store, vault, catalogue, log and, unless d
+// names others, blobs), starts it and serves it at srv through set. On cleanup it stops
+// the server, runs the closers (fake gateways), drains the API and closes the store.
+func (s storage) start(t testing.TB, cfg httpapi.Config, d httpapi.Deps, srv *httptest.Server, set func(http.Handler), closers ...func()) *env {
+	t.Helper()
+	ctx := context.Background()
+	d.Store, d.Vault, d.Specs, d.Log = s.st, s.v, s.specs, s.log
+	if d.Blobs == nil {
+		d.Blobs = s.blobs
+	}
+	api, err := httpapi.New(cfg, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := api.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(server.Middleware(api.Handler(), log))
-	e := &env{t: t, srv: srv, api: api, store: st, vault: v, dir: dir, logs: logs}
+	set(server.Middleware(api.Handler(), s.log))
 	t.Cleanup(func() {
 		srv.Close()
+		for _, c := range closers {
+			c()
+		}
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		api.Drain(dctx)
-		st.Close()
+		s.st.Close()
 	})
-	return e
+	return &env{t: t, srv: srv, api: api, store: s.st, vault: s.v, dir: s.dir, logs: s.logs}
 }
 
 func testConfig() httpapi.Config {

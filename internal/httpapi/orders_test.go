@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +22,6 @@ import (
 	"github.com/idphoto/idphoto/internal/payment/fakegw"
 	"github.com/idphoto/idphoto/internal/payment/sandbox"
 	"github.com/idphoto/idphoto/internal/payment/wechatpay"
-	"github.com/idphoto/idphoto/internal/server"
 	"github.com/idphoto/idphoto/internal/store"
 	"github.com/idphoto/idphoto/internal/vault"
 )
@@ -65,15 +63,11 @@ func newPayEnv(t *testing.T) *payEnv { return newPayEnvOn(t, openStorage(t)) }
 // newPayEnvOn is newPayEnv on the storage given.
 func newPayEnvOn(t *testing.T, s storage) *payEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir, st, mk, v, blobs, specs, logs, log := s.dir, s.st, s.mk, s.v, s.blobs, s.specs, s.logs, s.log
-	lv, err := vault.New([]vault.Key{mk}, st.LedgerKeys())
+	lv, err := vault.New([]vault.Key{s.mk}, s.st.LedgerKeys())
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The notify URLs must exist before the providers: serve through a handler set later.
-	var handler http.Handler = http.NotFoundHandler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	srv, set := lateServer(t)
 	wg, err := fakegw.NewWeChat(fakegw.WeChatOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -107,27 +101,9 @@ func newPayEnvOn(t *testing.T, s storage) *payEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := httpapi.New(testConfig(), httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: realEngine(t), Specs: specs, Log: log,
-		Payments: []payment.Provider{wp, ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	handler = server.Middleware(api.Handler(), log)
-	e := &env{t: t, srv: srv, api: api, store: st, vault: v, dir: dir, logs: logs}
-	t.Cleanup(func() {
-		srv.Close()
-		wg.Close()
-		ag.Close()
-		wl.Close()
-		al.Close()
-		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		api.Drain(dctx)
-		st.Close()
-	})
+	e := s.start(t, testConfig(), httpapi.Deps{Engine: realEngine(t),
+		Payments: []payment.Provider{wp, ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}},
+		srv, set, wg.Close, ag.Close, wl.Close, al.Close)
 	return &payEnv{env: e, ledger: lv, wechat: wg, alipay: ag, wxLogin: wl, aliLogin: al}
 }
 

@@ -2,21 +2,17 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"image/jpeg"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/idphoto/idphoto/internal/blob"
 	"github.com/idphoto/idphoto/internal/blob/s3test"
 	"github.com/idphoto/idphoto/internal/blob/sigv4"
 	"github.com/idphoto/idphoto/internal/httpapi"
 	"github.com/idphoto/idphoto/internal/imageio"
-	"github.com/idphoto/idphoto/internal/server"
 	"github.com/idphoto/idphoto/internal/vault"
 )
 
@@ -24,7 +20,6 @@ import (
 // HTTP with signed requests, and a decode budget for the uploads.
 func newS3Env(t *testing.T, cfg httpapi.Config, maker httpapi.Maker) (*env, *s3test.Server) {
 	t.Helper()
-	ctx := context.Background()
 	creds := sigv4.Credentials{AccessKey: "AKIDIDPHOTOTEST", SecretKey: "secret-of-the-test-bucket"}
 	fake := s3test.New("idphoto-blobs", creds)
 	t.Cleanup(fake.Close)
@@ -43,25 +38,14 @@ func newS3Env(t *testing.T, cfg httpapi.Config, maker httpapi.Maker) (*env, *s3t
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := httpapi.New(cfg, httpapi.Deps{Store: s.st, Vault: s.v, Blobs: s3, Engine: maker, Specs: s.specs, Log: s.log, Support: sv, Decodes: budget})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(server.Middleware(api.Handler(), s.log))
-	e := &env{t: t, srv: srv, api: api, store: s.st, vault: s.v, dir: s.dir, logs: s.logs}
+	// Cleanups run last first: this one after the API has drained.
 	t.Cleanup(func() {
-		srv.Close()
-		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		api.Drain(dctx)
-		s.st.Close()
 		if budget.InUse() != 0 {
 			t.Errorf("%d bytes of the decode budget still held", budget.InUse())
 		}
 	})
+	srv, set := lateServer(t)
+	e := s.start(t, cfg, httpapi.Deps{Blobs: s3, Engine: maker, Support: sv, Decodes: budget}, srv, set)
 	return e, fake
 }
 

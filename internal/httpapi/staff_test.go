@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +19,6 @@ import (
 	"github.com/idphoto/idphoto/internal/payment/alipay"
 	"github.com/idphoto/idphoto/internal/payment/fakegw"
 	"github.com/idphoto/idphoto/internal/payment/sandbox"
-	"github.com/idphoto/idphoto/internal/server"
 	"github.com/idphoto/idphoto/internal/store"
 	"github.com/idphoto/idphoto/internal/vault"
 )
@@ -41,13 +39,10 @@ func sha(tok string) []byte {
 
 func newStaffEnv(t *testing.T) *staffEnv {
 	t.Helper()
-	ctx := context.Background()
 	s := openStorage(t)
-	dir, st, mk, v, blobs, specs, logs, log := s.dir, s.st, s.mk, s.v, s.blobs, s.specs, s.logs, s.log
-	lv, _ := vault.New([]vault.Key{mk}, st.LedgerKeys())
-	sv, _ := vault.New([]vault.Key{mk}, st.SupportKeys())
-	var handler http.Handler = http.NotFoundHandler()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
+	lv, _ := vault.New([]vault.Key{s.mk}, s.st.LedgerKeys())
+	sv, _ := vault.New([]vault.Key{s.mk}, s.st.SupportKeys())
+	srv, set := lateServer(t)
 	ag, err := fakegw.NewAlipay()
 	if err != nil {
 		t.Fatal(err)
@@ -70,26 +65,9 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := httpapi.New(testConfig(), httpapi.Deps{Store: st, Vault: v, Blobs: blobs, Engine: realEngine(t), Specs: specs, Log: log,
-		Payments: []payment.Provider{ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}, Support: sv})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := api.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	handler = server.Middleware(api.Handler(), log)
-	e := &env{t: t, srv: srv, api: api, store: st, vault: v, dir: dir, logs: logs}
-	t.Cleanup(func() {
-		srv.Close()
-		ag.Close()
-		wl.Close()
-		al.Close()
-		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		api.Drain(dctx)
-		st.Close()
-	})
+	e := s.start(t, testConfig(), httpapi.Deps{Engine: realEngine(t),
+		Payments: []payment.Provider{ap, sb}, Ledger: lv, Logins: []login.Provider{wx, ali}, Support: sv},
+		srv, set, ag.Close, wl.Close, al.Close)
 	return &staffEnv{payEnv: &payEnv{env: e, ledger: lv, alipay: ag, wxLogin: wl, aliLogin: al}, wxLogin: wl, aliLogin: al, aliPay: ap}
 }
 
